@@ -1,0 +1,72 @@
+# Prachum: two commands on a fresh machine with Python 3.11 and make.
+#   make demo   set up, seed the 25 Nov 2564 session and serve it on http://127.0.0.1:8000
+#   make test   set up and run the whole suite (SQLite + in-memory channel layer)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/prachum
+REDIS_SERVICE_URL ?= redis://127.0.0.1:6379/0
+# Tests run as production does (DEBUG off), with a throw-away key.
+TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SITE_URL=http://testserver
+DEMO_ENV := DEBUG=1
+PYTEST_ARGS ?=
+
+.PHONY: demo serve test test-services bench venv system-deps migrate seed messages clean help
+
+help:
+	@sed -n '2,3p' Makefile
+
+$(STAMP): requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Prachum needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Browser tests drive Debian's chromium (never a downloaded browser); PDF checks read pages with poppler.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: $(STAMP)
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+
+demo: seed
+	@echo "Serving Prachum on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) system-deps
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Models and migrations differ: run makemigrations."; exit 1; }
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-services: $(STAMP) system-deps
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_SERVICE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m bench
+
+messages: $(STAMP)
+	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l th -l en --no-location --ignore=.venv --ignore=staticfiles
+	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache

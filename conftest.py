@@ -1,0 +1,47 @@
+"""Fixtures named for people (STYLE.md): a Lampang officer, a Chiang Mai officer, a central organiser."""
+import pytest
+
+from meetings.tests.factories import make_session, make_user
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Tests run with DEBUG off but without collectstatic's manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush the tables that migrations filled; put the reference data back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        from meetings.models import Province, RoleCategory
+        from meetings.province_data import load_reference_data
+        from meetings.roles import sync_groups
+
+        load_reference_data(Province, RoleCategory)
+        sync_groups()
+
+
+@pytest.fixture
+def central_organiser(db):
+    return make_user("organiser", kind="central")
+
+
+@pytest.fixture
+def lampang_officer(db):
+    return make_user("lampang", kind="provincial", province_code="TH-52")
+
+
+@pytest.fixture
+def chiangmai_officer(db):
+    return make_user("chiangmai", kind="provincial", province_code="TH-50")
+
+
+@pytest.fixture
+def session(db, central_organiser):
+    return make_session(created_by=central_organiser)

@@ -1,0 +1,86 @@
+from django.contrib import admin
+
+from meetings.models import (
+    AgendaItem,
+    Profile,
+    Province,
+    Quota,
+    Registration,
+    RoleCategory,
+    Session,
+    SessionChange,
+    Venue,
+)
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_th", "name_en", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name_th", "name_en"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "province", "position"]
+    list_filter = ["kind", "province"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "province"]
+
+
+@admin.register(RoleCategory)
+class RoleCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_th", "name_en", "order"]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+
+
+class VenueInline(admin.StackedInline):
+    model = Venue
+    extra = 0
+    autocomplete_fields = ["province"]
+    show_change_link = True
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "status", "organiser_department"]
+    list_filter = ["status", "starts_at"]
+    search_fields = ["title", "slug"]
+    date_hierarchy = "starts_at"
+    inlines = [AgendaItemInline]
+
+
+@admin.register(SessionChange)
+class SessionChangeAdmin(admin.ModelAdmin):
+    list_display = ["session", "field", "old_value", "new_value", "changed_by", "changed_at"]
+    list_filter = ["session", "field"]
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "room", "province", "session", "is_host", "capacity"]
+    list_filter = ["session", "is_host", "province__region", "province"]
+    search_fields = ["name", "room", "province__name_th"]
+    list_select_related = ["province", "session"]
+
+
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    list_display = ["session", "province", "role", "seats"]
+    list_filter = ["session", "role", "province__region", "province"]
+    list_select_related = ["province", "role", "session"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "province", "role", "session", "status", "phone"]
+    list_filter = ["session", "status", "role", "province__region", "province"]
+    search_fields = ["first_name", "last_name", "phone"]
+    list_select_related = ["province", "role", "session"]
+    exclude = ["national_id"]
+    readonly_fields = ["masked_national_id"]
+    raw_id_fields = ["replaces", "venue"]

@@ -1,0 +1,41 @@
+"""Checks behind /healthz: each returns None when fine, or a short reason."""
+import asyncio
+import uuid
+
+from channels.layers import get_channel_layer
+from django.db import connection
+
+CHECK_TIMEOUT_SECONDS = 3
+
+
+def check_database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means the database is not usable
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+async def check_channel_layer():
+    """Send a message to a fresh channel and read it back, within a few seconds."""
+    layer = get_channel_layer()
+    if layer is None:
+        return "no channel layer configured"
+    message = {"type": "health.ping", "nonce": uuid.uuid4().hex}
+
+    async def round_trip():
+        channel = await layer.new_channel()
+        await layer.send(channel, message)
+        return await layer.receive(channel)
+
+    try:
+        received = await asyncio.wait_for(round_trip(), timeout=CHECK_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        return f"no answer within {CHECK_TIMEOUT_SECONDS} s"
+    except Exception as exc:  # connection refused, bad host, …
+        return f"{type(exc).__name__}: {exc}"
+    if received.get("nonce") != message["nonce"]:
+        return "channel layer returned another message"
+    return None

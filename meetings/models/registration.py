@@ -1,0 +1,101 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+def new_token_key():
+    return secrets.token_urlsafe(18)
+
+
+class Prefix(models.TextChoices):
+    MR = "นาย", pgettext_lazy("name prefix", "Mr.")
+    MRS = "นาง", pgettext_lazy("name prefix", "Mrs.")
+    MISS = "นางสาว", pgettext_lazy("name prefix", "Miss")
+    DR = "ดร.", pgettext_lazy("name prefix", "Dr.")
+    ACTING_SUB_LT = "ว่าที่ร้อยตรี", pgettext_lazy("name prefix", "Acting Sub-Lt.")
+    ACTING_SUB_LT_F = "ว่าที่ร้อยตรีหญิง", pgettext_lazy("name prefix", "Acting Sub-Lt. (female)")
+    POL_SGT_MAJ = "ดาบตำรวจ", pgettext_lazy("name prefix", "Pol. Sen. Sgt. Maj.")
+    SGT = "จ่าสิบเอก", pgettext_lazy("name prefix", "Sgt. Maj. 1st Class")
+    MONK = "พระ", pgettext_lazy("name prefix", "Phra (monk)")
+
+
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = "active", _("Registered")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUBSTITUTED = "substituted", _("Replaced by a substitute")
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=RegistrationStatus.ACTIVE)
+
+
+class Registration(models.Model):
+    """One person's seat in one session, counted against their province's quota for their role."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session"))
+    province = models.ForeignKey("meetings.Province", on_delete=models.PROTECT, verbose_name=_("province"))
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("venue"))
+    role = models.ForeignKey("meetings.RoleCategory", on_delete=models.PROTECT, verbose_name=_("role category"))
+    prefix = models.CharField(_("prefix"), max_length=32, choices=Prefix.choices)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    village = models.CharField(_("village"), max_length=120, blank=True)
+    subdistrict = models.CharField(_("subdistrict"), max_length=120, blank=True)
+    district = models.CharField(_("district"), max_length=120, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    national_id = models.CharField(_("national ID"), max_length=13, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
+    )
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
+    token_key = models.CharField(max_length=32, unique=True, default=new_token_key, editable=False)
+    link_revoked = models.BooleanField(_("personal link revoked"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["province__code", "role__order", "first_name", "last_name"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["session", "province", "role", "status"], name="reg_quota_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "national_id"],
+                condition=Q(status="active") & ~Q(national_id=""),
+                name="registration_unique_national_id",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "first_name", "last_name", "phone"],
+                condition=Q(status="active"),
+                name="registration_unique_name_phone",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        # Thai prefixes are written without a space before the first name (นายสมชาย).
+        return f"{self.prefix}{self.first_name} {self.last_name}"
+
+    @property
+    def masked_national_id(self):
+        from meetings.thai_id import mask_national_id
+
+        return mask_national_id(self.national_id)

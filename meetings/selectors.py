@@ -1,0 +1,24 @@
+"""Reads with the permission check built in (get_*_for_user)."""
+from django.shortcuts import get_object_or_404
+
+from meetings.models import Session, SessionStatus, Venue
+from meetings.permissions import is_central, scope_to_user
+
+
+def get_sessions_for_user(user):
+    """Central staff see drafts too; everyone else sees published, running and closed sessions."""
+    sessions = Session.objects.all()
+    if not is_central(user):
+        sessions = sessions.exclude(status=SessionStatus.DRAFT)
+    return sessions
+
+
+def get_session_for_user(user, pk):
+    return get_object_or_404(get_sessions_for_user(user), pk=pk)
+
+
+def get_venue_for_user(user, session_pk, pk):
+    """A venue of a session the user can see; another province's venue answers 404."""
+    venues = scope_to_user(Venue.objects.select_related("session", "province"), user)
+    venues = venues.filter(session__in=get_sessions_for_user(user))
+    return get_object_or_404(venues, session_id=session_pk, pk=pk)

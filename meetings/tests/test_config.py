@@ -1,0 +1,69 @@
+"""Each bad setting stops start-up with ImproperlyConfigured naming the variable."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-long-enough-secret-key-for-these-tests-0123456789",
+    "ALLOWED_HOSTS": "prachum.example.go.th",
+}
+
+
+def load_settings(**env):
+    """Import config.settings in a fresh interpreter; return (exit code, stderr)."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "SITE_URL"}}
+    clean.update(GOOD)
+    clean.update({k: v for k, v in env.items() if v is not None})
+    for k, v in env.items():
+        if v is None:
+            clean.pop(k, None)
+    code = "import django; from django.conf import settings; django.setup(); print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True, text=True, timeout=60,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_good_settings_load():
+    code, out = load_settings()
+    assert code == 0, out
+    assert "InMemoryChannelLayer" in out
+
+
+def test_redis_url_selects_channels_redis():
+    code, out = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert code == 0, out
+    assert "RedisChannelLayer" in out
+
+
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DATABASE_URL": "mysql://root@localhost/prachum"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+        ({"CSRF_TRUSTED_ORIGINS": "prachum.example.go.th"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"SITE_URL": "prachum.example.go.th"}, "SITE_URL"),
+        ({"IMPORT_MAX_BYTES": "lots"}, "IMPORT_MAX_BYTES"),
+    ],
+)
+def test_bad_setting_stops_start_up_naming_the_variable(env, named):
+    code, out = load_settings(**env)
+    assert code != 0
+    assert "ImproperlyConfigured" in out
+    assert named in out.strip().splitlines()[-1]
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    code, out = load_settings(DEBUG="1", SECRET_KEY=None, ALLOWED_HOSTS=None)
+    assert code == 0, out

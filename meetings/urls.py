@@ -1,0 +1,10 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:session_pk>/venues/<int:pk>/", views.venue_detail, name="venue_detail"),
+]
