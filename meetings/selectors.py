@@ -22,3 +22,24 @@ def get_venue_for_user(user, session_pk, pk):
     venues = scope_to_user(Venue.objects.select_related("session", "province"), user)
     venues = venues.filter(session__in=get_sessions_for_user(user))
     return get_object_or_404(venues, session_id=session_pk, pk=pk)
+
+
+def get_registration_by_token(token, select_related=("session", "province", "role", "venue")):
+    """The active registration behind a personal link; 404 when tampered, revoked or cancelled."""
+    from django.http import Http404
+
+    from meetings.models import Registration
+    from meetings.tokens import read_personal_token
+
+    key = read_personal_token(token)
+    if key is None:
+        raise Http404("invalid personal link")
+    registration = (
+        Registration.objects.active()
+        .select_related(*select_related)
+        .filter(token_key=key, link_revoked=False)
+        .first()
+    )
+    if registration is None:
+        raise Http404("unknown or revoked personal link")
+    return registration

@@ -1,0 +1,5 @@
+"""Settings for benchmark servers: the real settings plus a bare baseline view (bench/urls.py)."""
+from config.settings import *  # noqa: F401,F403
+
+ROOT_URLCONF = "bench.urls"
+LOGGING = {"version": 1, "disable_existing_loggers": True}
