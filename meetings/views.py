@@ -6,7 +6,13 @@ from django.views.decorators.cache import never_cache
 
 from meetings.health import check_channel_layer, check_database
 from meetings.permissions import is_central, staff_required
-from meetings.selectors import get_session_for_user, get_sessions_for_user, get_venue_for_user
+from meetings.qr import qr_svg
+from meetings.selectors import (
+    get_registration_by_token,
+    get_session_for_user,
+    get_sessions_for_user,
+    get_venue_for_user,
+)
 
 
 def home(request):
@@ -54,3 +60,25 @@ def session_detail(request, pk):
 def venue_detail(request, session_pk, pk):
     venue = get_venue_for_user(request.user, session_pk, pk)
     return render(request, "meetings/venue_detail.html", {"venue": venue, "session": venue.session})
+
+
+@never_cache
+def personal_page(request, token):
+    """An attendee's own page, reached through the signed link in their QR code (no password)."""
+    registration = get_registration_by_token(token)
+    session = registration.session
+    response = render(
+        request,
+        "meetings/personal.html",
+        {
+            "registration": registration,
+            "session": session,
+            "token": token,
+            "venue": registration.venue,
+            "agenda": session.agenda_items.all(),
+            "qr": qr_svg(registration.get_personal_url()),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
