@@ -28,6 +28,7 @@ from meetings.models import (
     VideoPlatform,
 )
 from meetings.permissions import CENTRAL_GROUP, PROVINCIAL_GROUP
+from training.demo import seed_training_demo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 DEMO_SLUG = "kkkj-2021-11-25"
@@ -281,4 +282,5 @@ def seed_demo():
                 )
         Registration.objects.bulk_create(rows, batch_size=500)
         created["registrations"] = len(rows)
+    created.update(seed_training_demo(session))
     return session, created

@@ -1,0 +1,19 @@
+from .certificates import Certificate, CertificateRule
+from .content import Module, ModuleAttachment, ModuleProgress
+from .quizzes import Answer, Attempt, AttemptStatus, Choice, Question, QuestionKind, Quiz, QuizKind
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptStatus",
+    "Certificate",
+    "CertificateRule",
+    "Choice",
+    "Module",
+    "ModuleAttachment",
+    "ModuleProgress",
+    "Question",
+    "QuestionKind",
+    "Quiz",
+    "QuizKind",
+]

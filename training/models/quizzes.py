@@ -1,0 +1,224 @@
+import random
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# Seconds allowed after a time limit before answers are refused: a phone on a slow
+# network that pressed "submit" at 0:00 should still be counted.
+TIME_LIMIT_GRACE_SECONDS = 5
+
+
+class QuizKind(models.TextChoices):
+    PRETEST = "pretest", _("Pre-test")
+    CHECK = "check", _("Knowledge check")
+    POSTTEST = "posttest", _("Post-test")
+
+
+class Quiz(models.Model):
+    """A pre-test or post-test of a session, or the knowledge check of one module."""
+
+    session = models.ForeignKey(
+        "meetings.Session", on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("session")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=QuizKind.choices)
+    module = models.ForeignKey(
+        "training.Module",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="quizzes",
+        verbose_name=_("module"),
+        help_text=_("Only for a knowledge check."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    instructions = models.TextField(_("instructions"), blank=True)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"), default=60)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempt limit"), null=True, blank=True, help_text=_("Empty: unlimited attempts.")
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"), null=True, blank=True, help_text=_("Empty: no time limit.")
+    )
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True, help_text=_("Empty: open now."))
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True, help_text=_("Empty: never closes."))
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
+    shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        ordering = ["session", "kind", "module__order"]
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
+        constraints = [
+            models.UniqueConstraint(fields=["session"], condition=Q(kind="pretest"), name="quiz_one_pretest"),
+            models.UniqueConstraint(fields=["session"], condition=Q(kind="posttest"), name="quiz_one_posttest"),
+            models.UniqueConstraint(fields=["module"], condition=Q(kind="check"), name="quiz_one_check_per_module"),
+            models.CheckConstraint(
+                condition=(Q(kind="check") & Q(module__isnull=False)) | (~Q(kind="check") & Q(module__isnull=True)),
+                name="quiz_module_only_for_checks",
+            ),
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def sort_key(self):
+        """Pre-test first, then the checks in module order, then the post-test."""
+        rank = {QuizKind.PRETEST: 0, QuizKind.CHECK: 1, QuizKind.POSTTEST: 2}[self.kind]
+        return (rank, self.module.order if self.module_id else 0)
+
+    def is_open(self, at=None):
+        at = at or timezone.now()
+        return (self.opens_at is None or at >= self.opens_at) and (self.closes_at is None or at <= self.closes_at)
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "truefalse", _("True / false")
+
+
+class Question(models.Model):
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    kind = models.CharField(_("question type"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    text = models.TextField(_("question"))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown after the attempt is submitted."))
+
+    class Meta:
+        ordering = ["quiz", "order", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self):
+        return self.text[:80]
+
+    def correct_choice_ids(self):
+        return {c.pk for c in self.choices.all() if c.is_correct}
+
+    def is_answer_correct(self, selected_ids):
+        """The scoring rule, the same for every type: all or nothing.
+
+        A single-choice or true/false question is right when the one correct choice is picked.
+        A multiple-choice question is right only when exactly the correct choices are picked:
+        every correct one and no wrong one. No partial credit, so guessing "all of them" earns nothing.
+        """
+        selected = set(selected_ids)
+        return bool(selected) and selected == self.correct_choice_ids()
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("choice"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self):
+        return self.text
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class AttemptQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(status=AttemptStatus.SUBMITTED)
+
+
+class Attempt(models.Model):
+    """One go at a quiz by one registration. Its seed fixes the order of questions and choices."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
+    registration = models.ForeignKey(
+        "meetings.Registration", on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("registration")
+    )
+    number = models.PositiveSmallIntegerField(_("attempt number"))
+    seed = models.PositiveIntegerField(_("shuffle seed"))
+    question_ids = models.JSONField(_("questions in order"), default=list)
+    status = models.CharField(_("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    timed_out = models.BooleanField(_("closed by the time limit"), default=False)
+    correct_count = models.PositiveSmallIntegerField(_("correct answers"), null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField(_("questions"), default=0)
+    score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["quiz", "registration", "number"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        indexes = [models.Index(fields=["quiz", "status"], name="attempt_quiz_status_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "registration", "number"], name="attempt_unique_number"),
+            # Two taps on "start" at once must not open two attempts.
+            models.UniqueConstraint(
+                fields=["quiz", "registration"], condition=Q(status="in_progress"), name="attempt_one_open"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} · {self.registration_id} #{self.number}"
+
+    @property
+    def is_submitted(self):
+        return self.status == AttemptStatus.SUBMITTED
+
+    def is_past_deadline(self, at=None, grace=TIME_LIMIT_GRACE_SECONDS):
+        if self.deadline is None:
+            return False
+        return (at or timezone.now()) > self.deadline + timezone.timedelta(seconds=grace)
+
+    def seconds_left(self, at=None):
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - (at or timezone.now())).total_seconds()))
+
+    def ordered_choices(self, question, choices):
+        """The choices of one question in this attempt's order: stable for the attempt, different between attempts.
+
+        True/false keeps its natural order (ถูก before ผิด): shuffling two words only confuses.
+        """
+        choices = sorted(choices, key=lambda c: (c.order, c.pk))
+        if self.quiz.shuffle_choices and question.kind != QuestionKind.TRUE_FALSE:
+            random.Random(f"{self.seed}:{question.pk}").shuffle(choices)
+        return choices
+
+
+def shuffled_question_ids(quiz, question_ids, seed):
+    ids = list(question_ids)
+    if quiz.shuffle_questions:
+        random.Random(seed).shuffle(ids)
+    return ids
+
+
+class Answer(models.Model):
+    """The choices picked for one question of one attempt; saved on every change, scored at submission."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers", verbose_name=_("attempt"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question"))
+    choice_ids = models.JSONField(_("chosen"), default=list)
+    is_correct = models.BooleanField(_("correct"), null=True, blank=True)
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="answer_unique_per_question")]
+
+    def __str__(self):
+        return f"{self.attempt_id}/{self.question_id}: {self.choice_ids}"

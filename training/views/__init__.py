@@ -1,0 +1,1 @@
+"""Training pages: attendee pages behind the personal link, staff authoring, results and certificates."""

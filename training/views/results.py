@@ -1,0 +1,222 @@
+"""Results for central staff (every province) and provincial officers (their own province only)."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from meetings.exports import xlsx_response
+from meetings.permissions import central_required, is_central, staff_required
+from meetings.selectors import get_session_for_user
+from training import analytics, selectors, services
+from training.forms import RevokeForm
+from training.models import Attempt, Certificate
+from training.views.attendee import certificate_pdf_response
+
+
+def _chart(summaries):
+    return {
+        "labels": [s.name for s in summaries],
+        "pre": [round(s.pre_mean, 1) if s.pre_mean is not None else None for s in summaries],
+        "post": [round(s.post_mean, 1) if s.post_mean is not None else None for s in summaries],
+        "gain": [round(s.gain_mean, 3) if s.gain_mean is not None else None for s in summaries],
+    }
+
+
+@staff_required
+def results_overview(request, session_pk):
+    session = get_session_for_user(request.user, session_pk)
+    registrations = selectors.get_results_registrations_for_user(request.user, session)
+    results = analytics.participant_results(session, registrations)
+    ranking = analytics.province_ranking(results)
+    return render(
+        request,
+        "training/staff/results.html",
+        {
+            "session": session,
+            "overall": analytics.overall(results),
+            "ranking": ranking,
+            "roles": analytics.by_role(results),
+            "chart": _chart(ranking),
+            "quizzes": selectors.quizzes_for_session(session),
+            "is_central": is_central(request.user),
+        },
+    )
+
+
+@staff_required
+def results_province(request, session_pk, code):
+    session = get_session_for_user(request.user, session_pk)
+    province = selectors.get_province_for_results(request.user, session, code)
+    registrations = selectors.get_results_registrations_for_user(request.user, session).filter(province=province)
+    results = analytics.participant_results(session, registrations)
+    return render(
+        request,
+        "training/staff/results_province.html",
+        {
+            "session": session,
+            "province": province,
+            "results": results,
+            "summary": analytics.overall(results),
+            "roles": analytics.by_role(results),
+        },
+    )
+
+
+@staff_required
+def results_participant(request, session_pk, pk):
+    session = get_session_for_user(request.user, session_pk)
+    registration = selectors.get_registration_results_for_user(request.user, session, pk)
+    attempts = (
+        Attempt.objects.filter(registration=registration).select_related("quiz", "quiz__module").order_by("quiz__kind", "number")
+    )
+    return render(
+        request,
+        "training/staff/results_participant.html",
+        {
+            "session": session,
+            "registration": registration,
+            "attempts": sorted(attempts, key=lambda a: (a.quiz.sort_key, a.number)),
+            "progress": registration.module_progress.select_related("module").order_by("module__order"),
+            "certificates": registration.certificates.all(),
+            "missing": services.certificate_shortfalls(registration),
+            "is_central": is_central(request.user),
+        },
+    )
+
+
+@staff_required
+def results_items(request, session_pk, quiz_pk):
+    session = get_session_for_user(request.user, session_pk)
+    quiz = selectors.get_quiz_for_staff(session, quiz_pk)
+    registrations = selectors.get_results_registrations_for_user(request.user, session)
+    items = analytics.item_analysis(quiz, registrations)
+    chart = {
+        "labels": [str(i) for i in range(1, len(items) + 1)],
+        "difficulty": [round(i.difficulty, 3) if i.difficulty is not None else None for i in items],
+        "discrimination": [round(i.discrimination, 3) if i.discrimination is not None else None for i in items],
+    }
+    return render(
+        request,
+        "training/staff/results_items.html",
+        {"session": session, "quiz": quiz, "items": items, "chart": chart, "min_responses": analytics.MIN_RESPONSES_FOR_ITEM_FLAGS},
+    )
+
+
+def _fmt(value, digits=2):
+    return round(value, digits) if value is not None else None
+
+
+@staff_required
+def results_export(request, session_pk):
+    session = get_session_for_user(request.user, session_pk)
+    registrations = selectors.get_results_registrations_for_user(request.user, session)
+    results = analytics.participant_results(session, registrations)
+    headers = [
+        _("province"), _("role category"), _("name"), _("position"), _("organisation"),
+        _("pre-test (%)"), _("post-test (%)"), _("normalised gain"), _("passed the post-test"), _("certificate number"),
+    ]
+    rows = [
+        [
+            r.registration.province.name_th, r.registration.role.name, r.registration.full_name,
+            r.registration.position, r.registration.organisation, _fmt(r.pre), _fmt(r.post), _fmt(r.gain, 3),
+            "" if r.post_passed is None else (_("yes") if r.post_passed else _("no")), r.certificate,
+        ]
+        for r in results
+    ]
+    return xlsx_response(headers, rows, f"training-results-{session.pk}.xlsx", sheet_title="results")
+
+
+@staff_required
+def items_export(request, session_pk, quiz_pk):
+    session = get_session_for_user(request.user, session_pk)
+    quiz = selectors.get_quiz_for_staff(session, quiz_pk)
+    items = analytics.item_analysis(quiz, selectors.get_results_registrations_for_user(request.user, session))
+    headers = [_("no."), _("question"), _("answers"), _("difficulty p"), _("discrimination D"), _("point-biserial"), _("flags")]
+    rows = [
+        [n, i.question.text, i.responses, _fmt(i.difficulty, 3), _fmt(i.discrimination, 3), _fmt(i.point_biserial, 3), "; ".join(i.flags)]
+        for n, i in enumerate(items, start=1)
+    ]
+    return xlsx_response(headers, rows, f"item-analysis-{quiz.pk}.xlsx", sheet_title="items")
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@staff_required
+def certificates_list(request, session_pk):
+    session = get_session_for_user(request.user, session_pk)
+    registrations = selectors.get_results_registrations_for_user(request.user, session)
+    certificates = Certificate.objects.filter(session=session, registration__in=registrations).select_related(
+        "registration", "registration__province"
+    )
+    return render(
+        request,
+        "training/staff/certificates.html",
+        {
+            "session": session,
+            "certificates": certificates,
+            "rule": services.get_certificate_rule(session),
+            "eligible_without": selectors.eligible_registrations(session)
+            .filter(pk__in=registrations.values("pk"))
+            .exclude(certificates__revoked_at__isnull=True)
+            .count(),
+            "is_central": is_central(request.user),
+            "revoke_form": RevokeForm(),
+        },
+    )
+
+
+@require_POST
+@central_required
+def certificates_issue(request, session_pk):
+    session = get_session_for_user(request.user, session_pk)
+    count = services.issue_certificates_for_session(session, issued_by=request.user)
+    messages.success(request, _("%(count)d certificates were issued.") % {"count": count})
+    return redirect("training:certificates", session_pk=session.pk)
+
+
+@require_POST
+@central_required
+def certificate_revoke(request, session_pk, pk):
+    session = get_session_for_user(request.user, session_pk)
+    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for revoking the certificate."))
+    else:
+        try:
+            services.revoke_certificate(certificate, request.user, form.cleaned_data["reason"])
+        except services.CertificateError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Certificate %(number)s was revoked.") % {"number": certificate.number})
+    return redirect("training:certificates", session_pk=session.pk)
+
+
+@require_POST
+@central_required
+def certificate_reissue(request, session_pk, pk):
+    session = get_session_for_user(request.user, session_pk)
+    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
+    try:
+        new = services.reissue_certificate(certificate, request.user, request.POST.get("reason", ""))
+    except services.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Certificate %(old)s was replaced by %(new)s.") % {"old": certificate.number, "new": new.number},
+        )
+    return redirect("training:certificates", session_pk=session.pk)
+
+
+@staff_required
+def certificate_download(request, session_pk, pk):
+    session = get_session_for_user(request.user, session_pk)
+    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
+    if not certificate.is_valid:
+        raise Http404("revoked")
+    return certificate_pdf_response(certificate, request)
+
+
