@@ -9,6 +9,8 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 
 class ModuleForm(forms.ModelForm):
+    video_url = forms.URLField(label=_("video link"), max_length=500, required=False, assume_scheme="https")
+
     class Meta:
         model = Module
         fields = ["order", "title", "agenda_item", "summary", "lesson", "video_url", "estimated_minutes", "is_published"]

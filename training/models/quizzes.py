@@ -34,7 +34,7 @@ class Quiz(models.Model):
     )
     title = models.CharField(_("title"), max_length=300)
     instructions = models.TextField(_("instructions"), blank=True)
-    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"), default=60)
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (percent)"), default=60)
     max_attempts = models.PositiveSmallIntegerField(
         _("attempt limit"), null=True, blank=True, help_text=_("Empty: unlimited attempts.")
     )
@@ -153,7 +153,7 @@ class Attempt(models.Model):
     timed_out = models.BooleanField(_("closed by the time limit"), default=False)
     correct_count = models.PositiveSmallIntegerField(_("correct answers"), null=True, blank=True)
     question_count = models.PositiveSmallIntegerField(_("questions"), default=0)
-    score = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(_("score (percent)"), max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()

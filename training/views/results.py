@@ -114,7 +114,7 @@ def results_export(request, session_pk):
     results = analytics.participant_results(session, registrations)
     headers = [
         _("province"), _("role category"), _("name"), _("position"), _("organisation"),
-        _("pre-test (%)"), _("post-test (%)"), _("normalised gain"), _("passed the post-test"), _("certificate number"),
+        _("pre-test score"), _("post-test score"), _("normalised gain"), _("passed the post-test"), _("certificate number"),
     ]
     rows = [
         [

@@ -1,0 +1,67 @@
+"""Correct answers never reach the browser before submission; explanations and the key appear after."""
+import json
+
+import pytest
+
+from training import services
+from training.models import Choice
+from training.tests.conftest import correct_answers, token_of
+
+pytestmark = pytest.mark.django_db
+
+LEAKS = ("is_correct", "correct_choices", "คำอธิบายข้อ", "data-correct", "explanation")
+
+
+def _pages_before_submission(client, token, quiz, attempt):
+    base = f"/p/{token}/learn"
+    return {
+        "personal": client.get(f"/p/{token}/").content.decode(),
+        "learn": client.get(f"{base}/").content.decode(),
+        "quiz": client.get(f"{base}/quizzes/{quiz.pk}/").content.decode(),
+        "take": client.get(f"{base}/attempts/{attempt.pk}/").content.decode(),
+        "state": client.get(f"{base}/attempts/{attempt.pk}/state.json").content.decode(),
+        "answer": client.post(
+            f"{base}/attempts/{attempt.pk}/answer/",
+            {"question": attempt.question_ids[0], "choice": [Choice.objects.filter(question_id=attempt.question_ids[0]).first().pk]},
+        ).content.decode(),
+    }
+
+
+def test_no_quiz_page_or_json_carries_the_key_before_submission(client, posttest, attendee):
+    token = token_of(attendee)
+    attempt = services.start_attempt(posttest, attendee)
+    pages = _pages_before_submission(client, token, posttest, attempt)
+    for name, body in pages.items():
+        for leak in LEAKS:
+            assert leak not in body, (name, leak)
+    # Choices carry only their id and text: the markup for a correct and a wrong choice looks the same.
+    state = json.loads(pages["state"])
+    for question in state["questions"]:
+        for choice in question["choices"]:
+            assert set(choice) == {"id", "text"}
+        assert set(question) == {"id", "number", "kind", "text", "choices", "selected"}
+
+
+def test_correct_and_wrong_choices_render_identically(client, posttest, attendee):
+    attempt = services.start_attempt(posttest, attendee)
+    html = client.get(f"/p/{token_of(attendee)}/learn/attempts/{attempt.pk}/").content.decode()
+    right = Choice.objects.filter(question__quiz=posttest, is_correct=True).first()
+    wrong = Choice.objects.filter(question=right.question, is_correct=False).first()
+
+    def line(choice):
+        start = html.index(f'value="{choice.pk}"')
+        tag = html[html.rfind("<input", 0, start): html.index(">", start)]
+        return tag.replace(f'value="{choice.pk}"', "").replace(f'id="c{choice.pk}"', "")
+
+    assert line(right) == line(wrong)
+
+
+def test_explanations_and_key_are_shown_after_submission(client, posttest, attendee):
+    token = token_of(attendee)
+    attempt = services.start_attempt(posttest, attendee)
+    services.submit_attempt(attendee, attempt.pk, correct_answers(attempt))
+    html = client.get(f"/p/{token}/learn/attempts/{attempt.pk}/").content.decode()
+    assert "คำอธิบายข้อหนึ่งXYZ" in html and "คำอธิบายข้อสามXYZ" in html
+    state = client.get(f"/p/{token}/learn/attempts/{attempt.pk}/state.json").json()
+    assert state["score"] == 100.0
+    assert all(q["is_correct"] and q["correct_choices"] for q in state["questions"])
