@@ -149,6 +149,10 @@ def eligible_registrations(session):
 # --------------------------------------------------------------------------- staff
 
 
+def without_valid_certificate(registrations):
+    return registrations.exclude(Exists(Certificate.objects.valid().filter(registration=OuterRef("pk"))))
+
+
 def get_training_session_for_user(user, pk):
     return get_session_for_user(user, pk)
 

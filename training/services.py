@@ -596,17 +596,35 @@ def issue_certificate(registration, issued_by=None):
 
 
 def issue_certificates_for_session(session, issued_by=None):
-    """Issue a certificate to every registration that meets the rule and has none. Returns how many."""
-    from training.selectors import eligible_registrations
+    """Issue a certificate to every registration that meets the rule and has none. Returns how many.
 
-    issued = 0
-    for registration in eligible_registrations(session).exclude(certificates__revoked_at__isnull=True):
-        try:
-            issue_certificate(registration, issued_by)
-            issued += 1
-        except CertificateError:
-            continue
-    return issued
+    One transaction; if an attendee claims theirs at the same moment, the unique constraint on
+    valid certificates makes this batch fail cleanly (nothing written) and it can be run again.
+    """
+    from training.selectors import eligible_registrations, without_valid_certificate
+
+    try:
+        with transaction.atomic():
+            registrations = list(without_valid_certificate(eligible_registrations(session)))
+            date = timezone.localtime(session.starts_at).date()
+            certificates = [
+                Certificate(
+                    session=session,
+                    registration=registration,
+                    number=_new_certificate_number(session),
+                    holder_name=registration.full_name,
+                    session_title=session.title,
+                    session_date=date,
+                    issued_by=issued_by,
+                )
+                for registration in registrations
+            ]
+            Certificate.objects.bulk_create(certificates, batch_size=500)
+    except IntegrityError:
+        raise CertificateError(
+            _("Someone received a certificate at the same moment; nothing was issued. Please try again."), "conflict"
+        ) from None
+    return len(certificates)
 
 
 def revoke_certificate(certificate, revoked_by=None, reason=""):

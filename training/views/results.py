@@ -157,10 +157,9 @@ def certificates_list(request, session_pk):
             "session": session,
             "certificates": certificates,
             "rule": services.get_certificate_rule(session),
-            "eligible_without": selectors.eligible_registrations(session)
-            .filter(pk__in=registrations.values("pk"))
-            .exclude(certificates__revoked_at__isnull=True)
-            .count(),
+            "eligible_without": selectors.without_valid_certificate(
+                selectors.eligible_registrations(session).filter(pk__in=registrations.values("pk"))
+            ).count(),
             "is_central": is_central(request.user),
             "revoke_form": RevokeForm(),
         },
@@ -171,8 +170,12 @@ def certificates_list(request, session_pk):
 @central_required
 def certificates_issue(request, session_pk):
     session = get_session_for_user(request.user, session_pk)
-    count = services.issue_certificates_for_session(session, issued_by=request.user)
-    messages.success(request, _("%(count)d certificates were issued.") % {"count": count})
+    try:
+        count = services.issue_certificates_for_session(session, issued_by=request.user)
+    except services.CertificateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(count)d certificates were issued.") % {"count": count})
     return redirect("training:certificates", session_pk=session.pk)
 
 
