@@ -259,17 +259,16 @@ def submit_attempt(registration, attempt_id, answers=None, now=None):
         attempt = _locked_attempt(registration, attempt_id, now)
         questions = _questions_of(attempt)
         cleaned = [_clean_choices(attempt, qid, cids, questions) for qid, cids in (answers or {}).items()]
-        existing = {a.question_id: a for a in attempt.answers.all()}
+        answers_by_question = {a.question_id: a for a in attempt.answers.all()}
         for question, choice_ids in cleaned:
-            answer = existing.get(question.pk)
+            answer = answers_by_question.get(question.pk)
             if answer is None:
-                existing[question.pk] = Answer.objects.create(
+                answers_by_question[question.pk] = Answer(
                     attempt=attempt, question=question, choice_ids=choice_ids, saved_at=now
                 )
             elif answer.choice_ids != choice_ids:
                 answer.choice_ids, answer.saved_at = choice_ids, now
-                answer.save(update_fields=["choice_ids", "saved_at"])
-        _score_attempt(attempt, now, questions=questions)
+        _score_attempt(attempt, now, questions=questions, answers=answers_by_question)
     return attempt
 
 
@@ -286,25 +285,29 @@ def finalise_if_over(attempt, now=None):
     return attempt
 
 
-def _score_attempt(attempt, now, questions=None, timed_out=False):
-    """Mark every answer right or wrong and store the score. Call inside the transaction holding the lock."""
+def _score_attempt(attempt, now, questions=None, timed_out=False, answers=None):
+    """Mark every answer right or wrong and store the score. Call inside the transaction holding the lock.
+
+    `answers` maps question id to Answer (saved, or new and unsaved); by default the stored answers.
+    Unanswered questions get an empty answer marked wrong, so item analysis sees every question.
+    """
     questions = questions or _questions_of(attempt)
-    answers = {a.question_id: a for a in attempt.answers.all()}
+    if answers is None:
+        answers = {a.question_id: a for a in attempt.answers.all()}
     correct = 0
-    changed, missing = [], []
+    stored, new = [], []
     for qid in attempt.question_ids:
         question = questions.get(qid)
         if question is None:  # deleted by staff after the attempt started: not counted
             continue
         answer = answers.get(qid)
         if answer is None:
-            missing.append(Answer(attempt=attempt, question=question, choice_ids=[], is_correct=False, saved_at=now))
-            continue
+            answer = Answer(attempt=attempt, question=question, choice_ids=[], saved_at=now)
         answer.is_correct = question.is_answer_correct(answer.choice_ids)
         correct += answer.is_correct
-        changed.append(answer)
-    Answer.objects.bulk_update(changed, ["is_correct"])
-    Answer.objects.bulk_create(missing)
+        (stored if answer.pk else new).append(answer)
+    Answer.objects.bulk_update(stored, ["choice_ids", "saved_at", "is_correct"])
+    Answer.objects.bulk_create(new)
     total = len([q for q in attempt.question_ids if q in questions])
     score = (Decimal(correct * 100) / Decimal(total)).quantize(Decimal("0.01"), ROUND_HALF_UP) if total else Decimal(0)
     passed = score >= attempt.quiz.pass_mark
