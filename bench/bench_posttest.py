@@ -17,6 +17,10 @@ def run():
     from bench.common import daphne_server, percentile, setup_django
 
     setup_django()
+    from django.core.management import call_command
+
+    # The server runs as in production (DEBUG off): whitenoise serves a collected, hashed static tree.
+    call_command("collectstatic", interactive=False, verbosity=0)
     from meetings.demo import seed_demo
     from meetings.tokens import make_personal_token
     from training.models import Attempt, AttemptStatus, Quiz, QuizKind
@@ -76,8 +80,11 @@ def run():
         conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
         conn.request("GET", f"/p/{tokens[0]}/learn/quizzes/{quiz.pk}/")
         response = conn.getresponse()
-        response.read()
-        csrf = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+        page = response.read()
+        cookie = response.getheader("Set-Cookie") or ""
+        if response.status != 200 or "csrftoken=" not in cookie:
+            raise RuntimeError(f"quiz page answered {response.status}: {page[:500]!r}")
+        csrf = re.search(r"csrftoken=([^;]+)", cookie).group(1)
         conn.close()
         headers = {"Cookie": f"csrftoken={csrf}", "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded"}
 
