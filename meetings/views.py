@@ -80,5 +80,6 @@ def personal_page(request, token):
         },
     )
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: forms on this page (certificate, check-in) need a real Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -194,3 +194,20 @@ def test_certificate_numbers_are_unique_and_not_sequential(rule, posttest, sessi
         numbers.append(services.issue_certificate(reg).number)
     assert len(set(numbers)) == 3
     assert all(re.fullmatch(r"\d{4}-\d{4}-[A-Z2-9]{8}", n) for n in numbers)
+
+
+def test_issue_certificates_command(rule, posttest, attendee, session, capsys):
+    from django.core.management import call_command
+
+    check_in(attendee)
+    pass_posttest(posttest, attendee)
+    call_command("issue_certificates", session.slug)
+    assert "1 certificates issued" in capsys.readouterr().out
+    assert Certificate.objects.valid().filter(registration=attendee).count() == 1
+
+
+def test_session_page_links_staff_to_training(client, session, lampang_officer):
+    client.login(username=lampang_officer.username, password=PASSWORD)
+    html = client.get(session.get_absolute_url()).content.decode()
+    assert f"/training/sessions/{session.pk}/results/" in html
+    assert f'href="/training/sessions/{session.pk}/"' not in html

@@ -22,7 +22,12 @@ from training.tokens import read_certificate_token
 
 
 def personal(view):
-    """Resolve the token to its registration (404 when tampered, revoked or cancelled); keep pages private."""
+    """Resolve the token to its registration (404 when tampered, revoked or cancelled); keep pages private.
+
+    Referrer-Policy same-origin keeps the token out of other sites' logs (video links, attachments) while
+    form posts still carry a real Origin header; with no-referrer, browsers send "Origin: null" and
+    Django's CSRF check refuses every button on the page.
+    """
 
     @wraps(view)
     @never_cache
@@ -30,7 +35,7 @@ def personal(view):
         registration = get_registration_by_token(token)
         response = view(request, registration, token, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapper
