@@ -98,6 +98,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Tests use a file, not the shared-cache in-memory database: there, threads of a transactional
+    # test get "database table is locked" at once instead of waiting on the busy timeout.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
 
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
