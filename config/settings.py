@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "channels",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "meetings",
     "attendance",
     "training",

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from attendance.personal_cookie import remember_personal_token
 from meetings.health import check_channel_layer, check_database
 from meetings.permissions import is_central, staff_required
 from meetings.qr import qr_svg
@@ -81,4 +82,6 @@ def personal_page(request, token):
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
+    # Remembered on this phone so that scanning a venue's check-in QR needs only a tap.
+    remember_personal_token(response, token)
     return response
