@@ -9,7 +9,7 @@ scanner, so result codes are the same everywhere.
 from datetime import datetime
 
 from django.db.models import Count, Q
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
 from attendance.models import CheckIn, CheckInMethod
@@ -144,7 +144,7 @@ def create_checkin(request, payload: CheckinIn):
         nonce=payload.nonce, ip_address=request.META.get("REMOTE_ADDR"),
     )
     status = 201 if result.created else (200 if result.recorded else 400)
-    return status, result.as_dict()
+    return Status(status, result.as_dict())
 
 
 @api.get(
@@ -157,14 +157,14 @@ def lookup(request, code: str):
     try:
         registration = lookup_registration(device.session, code[:1000])
     except CheckinError as error:
-        return 400, {"code": error.code, "message": str(error.message)}
+        return Status(400, {"code": error.code, "message": str(error.message)})
     checkin = CheckIn.objects.filter(registration=registration).first()
-    return 200, {
+    return Status(200, {
         "registration": _person(registration),
         "checked_in": checkin is not None,
         "checked_in_at": checkin.checked_in_at if checkin else None,
         "expected_here": is_expected_venue(registration, device.venue),
-    }
+    })
 
 
 @api.get("/stats", response=StatsOut, summary="Attendance of the device's session")
