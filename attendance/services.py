@@ -9,7 +9,7 @@ carries the same client nonce gets the first answer back instead of a second rec
 import re
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -121,10 +121,11 @@ def _resolve_registration(scanned):
     key = read_personal_token(token) if token else None
     if key is None:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    registration = Registration.objects.select_related("session", "province", "role", "venue").filter(token_key=key).first()
-    if registration is None:
+    # order_by(): Registration's default ordering joins provinces and roles, for nothing here.
+    found = list(Registration.objects.select_related("province", "role", "venue").filter(token_key=key).order_by()[:1])
+    if not found:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    return registration
+    return found[0]
 
 
 def check_registration_for_checkin(registration, session, at):
@@ -199,11 +200,10 @@ def perform_checkin(
         venue = device.venue
     try:
         if registration_id is not None:
-            registration = (
-                Registration.objects.select_related("session", "province", "role", "venue").filter(pk=registration_id).first()
-            )
-            if registration is None:
+            found = list(Registration.objects.select_related("province", "role", "venue").filter(pk=registration_id).order_by()[:1])
+            if not found:
                 raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
+            registration = found[0]
         else:
             registration = _resolve_registration(scanned)
         check_registration_for_checkin(registration, session, at)
@@ -216,16 +216,31 @@ def perform_checkin(
         return CheckinResult(error.code, str(error.message), reg)
 
 
+def _lock_registration(registration):
+    """Lock the registration row until the transaction ends. Call inside transaction.atomic().
+
+    On PostgreSQL this serialises concurrent scans of one person. SQLite has no row locks:
+    its IMMEDIATE transactions (settings) already serialise every writer, so the query is skipped;
+    the one-to-one constraint on CheckIn backs both up.
+    """
+    if connection.features.has_select_for_update:
+        Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk", flat=True).get()
+
+
+def _existing_checkin(registration):
+    found = list(CheckIn.objects.select_related("venue").filter(registration=registration).order_by()[:1])
+    if not found:
+        return None
+    found[0].registration = registration
+    return found[0]
+
+
 def _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at):
     wrong_venue = not is_expected_venue(registration, venue)
     try:
         with transaction.atomic():
-            # The row lock serialises concurrent scans of one person (PostgreSQL); on SQLite
-            # IMMEDIATE transactions serialise writers and the unique constraint backs it up.
-            Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk", flat=True).get()
-            existing = CheckIn.objects.select_related("venue", "registration__venue", "registration__province").filter(
-                registration=registration
-            ).first()
+            _lock_registration(registration)
+            existing = _existing_checkin(registration)
             if existing is not None:
                 return _result_for_existing(existing, registration, nonce)
             if nonce and CheckIn.objects.filter(session=session, nonce=nonce).exists():
@@ -259,9 +274,7 @@ def _record_checkin(registration, session, method, venue, user, device, nonce, r
             transaction.on_commit(lambda: notify_attendance(session_id))
     except IntegrityError:
         # Lost a race that the lock did not cover: the other writer's row is the answer.
-        existing = CheckIn.objects.select_related("venue", "registration__venue", "registration__province").filter(
-            registration=registration
-        ).first()
+        existing = _existing_checkin(registration)
         if existing is None:
             raise
         return _result_for_existing(existing, registration, nonce)
@@ -284,7 +297,7 @@ def undo_checkin(*, registration, user, reason, ip_address=None, at=None):
         raise CheckinError(_("Give a reason for undoing the check-in"), "reason_required")
     at = at or timezone.now()
     with transaction.atomic():
-        Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk", flat=True).get()
+        _lock_registration(registration)
         checkin = CheckIn.objects.filter(registration=registration).first()
         if checkin is None:
             raise CheckinError(_("This person is not checked in"), "not_checked_in")
