@@ -8,6 +8,7 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from meetings import services
@@ -36,14 +37,12 @@ def _datetime_field(label, required=True, help_text=""):
 class HttpURLField(forms.URLField):
     """A join link: only http and https (a javascript: or ftp: link never reaches a participant)."""
 
-    default_validators = []
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {"invalid": _("The join link must start with http:// or https://.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")
         super().__init__(**kwargs)
-        from django.core.validators import URLValidator
-
-        self.validators = [URLValidator(schemes=["http", "https"], message=_("The join link must start with http:// or https://."))]
 
 
 def _apply_service_check(form, check, *args):
