@@ -292,9 +292,11 @@ class QuotaMatrixForm(forms.Form):
                 )
 
     def _post_clean_fill(self, data):
+        self._filled_roles = set()
         for role in self.roles:
             value = data.get(fill_field_name(role.pk))
             if value is not None:
+                self._filled_roles.add(role.pk)
                 for province in self.provinces:
                     data[quota_field_name(province.pk, role.pk)] = value
 
@@ -303,7 +305,7 @@ class QuotaMatrixForm(forms.Form):
         self._post_clean_fill(data)
         cells = self.cells(data)
         try:
-            services.check_quota_matrix(self.session, cells, used=self.used)
+            services.check_quota_matrix(self.session, cells, used=self.used, provinces=self.provinces, roles=self.roles)
         except services.QuotaError as error:
             for (province_id, role_id), message in error.cells.items():
                 name = quota_field_name(province_id, role_id)
@@ -313,12 +315,15 @@ class QuotaMatrixForm(forms.Form):
         return data
 
     def cells(self, data=None):
+        """The cells this submission sets. A cell absent from the POST (not merely empty) is left alone,
+        so a truncated request cannot wipe quotas."""
         data = self.cleaned_data if data is None else data
+        filled = getattr(self, "_filled_roles", set())
         return {
             (p.pk, r.pk): data.get(quota_field_name(p.pk, r.pk))
             for p in self.provinces
             for r in self.roles
-            if quota_field_name(p.pk, r.pk) in data
+            if r.pk in filled or quota_field_name(p.pk, r.pk) in self.data
         }
 
     def rows(self):

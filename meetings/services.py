@@ -413,11 +413,14 @@ def used_seats(session):
     return {(r["province_id"], r["role_id"]): r["n"] for r in rows}
 
 
-def check_quota_matrix(session, cells, used=None):
-    """Raise QuotaError naming every cell below what is already registered."""
+def check_quota_matrix(session, cells, used=None, provinces=None, roles=None):
+    """Raise QuotaError naming every cell below what is already registered.
+
+    ``used``, ``provinces`` and ``roles`` may be passed in when the caller has fetched them already.
+    """
     used = used_seats(session) if used is None else used
-    provinces = {p.pk: p for p in Province.objects.all()}
-    roles = {r.pk: r for r in RoleCategory.objects.all()}
+    provinces = {p.pk: p for p in (Province.objects.all() if provinces is None else provinces)}
+    roles = {r.pk: r for r in (RoleCategory.objects.all() if roles is None else roles)}
     problems = {}
     for key, seats in cells.items():
         province_id, role_id = key
@@ -466,7 +469,7 @@ def save_quota_matrix(session, cells, *, by):
         if to_delete:
             Quota.objects.filter(pk__in=to_delete).delete()
         Quota.objects.bulk_create(to_create)
-        Quota.objects.bulk_update(to_update, ["seats"], batch_size=500)
+        Quota.objects.bulk_update(to_update, ["seats"])
     return len(to_create) + len(to_update) + len(to_delete)
 
 
