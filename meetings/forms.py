@@ -326,19 +326,36 @@ class QuotaMatrixForm(forms.Form):
             if r.pk in filled or quota_field_name(p.pk, r.pk) in self.data
         }
 
+    def _cell_value(self, name, role_id):
+        """What the cell shows: the submitted text (or its column's fill) when bound, else the current quota."""
+        if self.is_bound:
+            if role_id in getattr(self, "_filled_roles", ()):
+                return self.cleaned_data.get(fill_field_name(role_id))
+            return self.data.get(self.add_prefix(name), "")
+        value = self.fields[name].initial
+        return "" if value is None else value
+
     def rows(self):
-        """[(province, [(role, bound field, used)], row total)] for the template."""
+        """[(province, [cell dict], row total)] for the template.
+
+        Plain values rather than bound fields: 300+ bound-field lookups would dominate the page's time.
+        """
+        errors = self.errors if self.is_bound else {}
         out = []
         for province in self.provinces:
             cells, total = [], 0
             for role in self.roles:
-                bound = self[quota_field_name(province.pk, role.pk)]
-                value = bound.value()
+                name = quota_field_name(province.pk, role.pk)
+                value = self._cell_value(name, role.pk)
                 try:
                     total += int(value or 0)
                 except (TypeError, ValueError):
                     pass
-                cells.append((role, bound, self.used.get((province.pk, role.pk), 0)))
+                cells.append({
+                    "role": role, "name": self.add_prefix(name), "value": value,
+                    "label": f"{province.name} · {role.name}",
+                    "used": self.used.get((province.pk, role.pk), 0), "error": (errors.get(name) or [None])[0],
+                })
             out.append((province, cells, total))
         return out
 
@@ -347,9 +364,8 @@ class QuotaMatrixForm(forms.Form):
         for role in self.roles:
             seats = used = 0
             for province in self.provinces:
-                value = self[quota_field_name(province.pk, role.pk)].value()
                 try:
-                    seats += int(value or 0)
+                    seats += int(self._cell_value(quota_field_name(province.pk, role.pk), role.pk) or 0)
                 except (TypeError, ValueError):
                     pass
                 used += self.used.get((province.pk, role.pk), 0)
