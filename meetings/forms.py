@@ -9,9 +9,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.validators import URLValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings import services
+from meetings.dates import format_date
 from meetings.models import Province, Session, SessionStatus, Venue
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -74,6 +76,14 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # The browser's date picker may show Gregorian dates; say the saved value in the Thai way too.
+            for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "checkin_opens_at", "checkin_closes_at"):
+                value = getattr(self.instance, name)
+                if value:
+                    saved = gettext("Saved: %(date)s") % {"date": format_date(value, "datetime")}
+                    help_text = self.fields[name].help_text
+                    self.fields[name].help_text = f"{saved} · {help_text}" if help_text else saved
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

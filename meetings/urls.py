@@ -13,6 +13,7 @@ urlpatterns = [
     path("sessions/<int:pk>/calendar.ics", views.session_ics, name="session_ics"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
     path("sessions/<int:pk>/publish/", views.session_publish, name="session_publish"),
+    path("sessions/<int:pk>/start/", views.session_start, name="session_start"),
     path("sessions/<int:pk>/close/", views.session_close, name="session_close"),
     path("sessions/<int:pk>/duplicate/", views.session_duplicate, name="session_duplicate"),
     # Agenda

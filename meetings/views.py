@@ -236,6 +236,12 @@ def session_publish(request, pk):
 
 @central_required
 @require_POST
+def session_start(request, pk):
+    return _status_action(request, pk, services.start_session, _("The session is marked as in progress."))
+
+
+@central_required
+@require_POST
 def session_close(request, pk):
     return _status_action(request, pk, services.close_session, _("The session is closed."))
 

@@ -36,6 +36,8 @@ MATRIX = [
      {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 403, "chiangmai": 403, "central": 200}),
     ("session_publish", "post", lambda o: reverse("meetings:session_publish", args=[o["draft"].pk]),
      {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 403, "chiangmai": 403, "central": 302}),
+    ("session_start", "post", lambda o: reverse("meetings:session_start", args=[o["session"].pk]),
+     {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 403, "chiangmai": 403, "central": 302}),
     ("session_close", "post", lambda o: reverse("meetings:session_close", args=[o["session"].pk]),
      {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 403, "chiangmai": 403, "central": 302}),
     ("session_duplicate", "get", lambda o: reverse("meetings:session_duplicate", args=[o["session"].pk]),
@@ -117,7 +119,7 @@ def test_matrix_covers_every_meetings_url():
     assert {pattern.name for pattern in urls.urlpatterns} == covered
 
 
-@pytest.mark.parametrize("name", ["session_publish", "session_close", "venues_add_all"])
+@pytest.mark.parametrize("name", ["session_publish", "session_start", "session_close", "venues_add_all"])
 def test_action_urls_refuse_get(client, central_organiser, objects, name):
     client.force_login(central_organiser)
     assert client.get(reverse(f"meetings:{name}", args=[objects["session"].pk])).status_code == 405

@@ -132,6 +132,9 @@ def test_publish_and_close_buttons(client, central_organiser, draft_session):
     assert draft_session.status == SessionStatus.PUBLISHED
     response = client.post(reverse("meetings:session_publish", args=[draft_session.pk]), follow=True)
     assert "เผยแพร่ได้เฉพาะการประชุมที่เป็นฉบับร่าง" in response.content.decode()
+    client.post(reverse("meetings:session_start", args=[draft_session.pk]))
+    draft_session.refresh_from_db()
+    assert draft_session.status == SessionStatus.IN_PROGRESS
     client.post(reverse("meetings:session_close", args=[draft_session.pk]))
     draft_session.refresh_from_db()
     assert draft_session.status == SessionStatus.CLOSED
@@ -215,3 +218,10 @@ def test_session_detail_keeps_a_block_for_other_features():
 
     source = get_template("meetings/session_detail.html").template.source
     assert "{% block session_actions %}" in source
+
+
+def test_edit_page_spells_out_saved_times_in_the_buddhist_era(client, central_organiser, seeded_like_session):
+    client.force_login(central_organiser)
+    html = client.get(reverse("meetings:session_edit", args=[seeded_like_session.pk])).content.decode()
+    assert "ค่าที่บันทึกไว้: 25 พ.ย. 2564 09.00 น." in html
+    assert 'value="2021-11-25T09:00"' in html
