@@ -2,7 +2,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from attendance.groups import attendance_group
-from attendance.services import get_attendance_snapshot
+from attendance.selectors import get_attendance_snapshot
 from meetings.permissions import is_central, user_province
 from meetings.selectors import get_sessions_for_user
 

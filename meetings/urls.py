@@ -5,6 +5,7 @@ from meetings import views
 app_name = "meetings"
 
 urlpatterns = [
+    path("p/<str:token>/", views.personal_page, name="personal"),
     # Staff pages: sessions
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/calendar/", views.session_calendar_month, name="session_calendar"),

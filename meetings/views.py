@@ -24,15 +24,14 @@ from meetings.forms import (
     SessionForm,
     VenueForm,
 )
+from meetings.health import check_channel_layer, check_database
 from meetings.ical import session_calendar
 from meetings.models import Province, RoleCategory, Session, Venue
-
-from meetings.health import check_channel_layer, check_database
-from meetings.services import describe_change
 from meetings.permissions import central_required, is_central, staff_required, user_province
+from meetings.qr import qr_svg
 from meetings.selectors import (
-    get_registration_by_token,
     get_province_quotas,
+    get_registration_by_token,
     get_session_for_user,
     get_sessions_for_user,
     get_sessions_with_counts,
@@ -93,7 +92,7 @@ def session_detail(request, pk):
         context["share"] = _province_share(session, province)
     if central:
         context["summary"] = get_sessions_with_counts(Session.objects.filter(pk=session.pk)).get()
-        context["changes"] = [(c, describe_change(c)) for c in session.changes.select_related("changed_by")[:20]]
+        context["changes"] = [(c, services.describe_change(c)) for c in session.changes.select_related("changed_by")[:20]]
     return render(request, "meetings/session_detail.html", context)
 
 
@@ -423,3 +422,25 @@ def quota_matrix(request, pk):
             "grand_total": sum(t[2] for t in totals), "grand_used": sum(t[3] for t in totals),
         },
     )
+
+
+@never_cache
+def personal_page(request, token):
+    """An attendee's own page, reached through the signed link in their QR code (no password)."""
+    registration = get_registration_by_token(token)
+    session = registration.session
+    response = render(
+        request,
+        "meetings/personal.html",
+        {
+            "registration": registration,
+            "session": session,
+            "token": token,
+            "venue": registration.venue,
+            "agenda": session.agenda_items.all(),
+            "qr": qr_svg(registration.get_personal_url()),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -94,6 +94,19 @@ class Registration(models.Model):
         # Thai prefixes are written without a space before the first name (นายสมชาย).
         return f"{self.prefix}{self.first_name} {self.last_name}"
 
+    def get_personal_path(self):
+        from django.urls import reverse
+
+        from meetings.tokens import make_personal_token
+
+        return reverse("meetings:personal", kwargs={"token": make_personal_token(self)})
+
+    def get_personal_url(self):
+        """The absolute personal link, as printed in QR codes (host from settings.SITE_URL)."""
+        from django.conf import settings
+
+        return settings.SITE_URL + self.get_personal_path()
+
     @property
     def masked_national_id(self):
         from meetings.thai_id import mask_national_id

@@ -78,3 +78,17 @@ def test_a_moved_start_raises_the_sequence(client, seeded_like_session, central_
     _, after = read_event(client.get(reverse("meetings:session_ics", args=[seeded_like_session.pk])))
     assert after.decoded("sequence") > before.decoded("sequence")
     assert after.decoded("dtstart") == datetime.datetime(2021, 11, 25, 9, 30, tzinfo=BANGKOK)
+
+
+def test_personal_page_offers_the_ics_with_join_details(client, attendee):
+    from icalendar import Calendar
+
+    page = client.get(attendee.get_personal_path())
+    assert page.status_code == 200
+    html = page.content.decode()
+    start = html.index('id="personal-ics" href="') + len('id="personal-ics" href="')
+    href = html[start:html.index('"', start)].replace("&amp;", "&")
+    response = client.get(href)
+    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK)
+    assert "https://zoom.us/j/95125112564" in str(event["DESCRIPTION"])
