@@ -45,8 +45,12 @@ def get_registration_by_token(token, select_related=("session", "province", "rol
     return registration
 
 
-def get_sessions_with_counts(sessions):
-    """Annotate a session queryset with venue, seat and registration counts (subqueries: no row blow-up)."""
+def get_sessions_with_counts(sessions, province=None):
+    """Annotate a session queryset with venue, seat and registration counts (subqueries: no row blow-up).
+
+    With ``province``, the counts are that province's only (what a provincial office is responsible for).
+    """
+    scope = {"province": province} if province is not None else {}
     from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
     from django.db.models.functions import Coalesce
 
@@ -67,15 +71,15 @@ def get_sessions_with_counts(sessions):
 
     seats = Coalesce(
         Subquery(
-            Quota.objects.filter(session=OuterRef("pk")).order_by().values("session").annotate(n=Sum("seats")).values("n"),
+            Quota.objects.filter(session=OuterRef("pk"), **scope).order_by().values("session").annotate(n=Sum("seats")).values("n"),
             output_field=IntegerField(),
         ),
         0,
     )
     return sessions.annotate(
-        venue_count=count_of(Venue),
+        venue_count=count_of(Venue, **scope),
         seat_count=seats,
-        registered_count=count_of(Registration, status=RegistrationStatus.ACTIVE),
+        registered_count=count_of(Registration, status=RegistrationStatus.ACTIVE, **scope),
     )
 
 

@@ -308,7 +308,9 @@ def _save_venue(venue):
         with transaction.atomic():
             venue.save()
     except IntegrityError:
-        # Two staff adding the same province at once: the database constraint decides.
+        # Two staff adding the same venue at once: the database constraint decides.
+        if venue.is_host:
+            raise VenueError(_("This session already has a host venue."), code="duplicate_host", field="is_host")
         raise VenueError(
             _("%(province)s already has a venue in this session.") % {"province": venue.province.name},
             code="duplicate_province",

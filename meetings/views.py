@@ -139,14 +139,15 @@ def session_list(request):
     """Sessions with filters; central staff also see drafts. Provincial officers see published ones."""
     central = is_central(request.user)
     form = SessionFilterForm(request.GET or None, show_drafts=central)
-    sessions = get_sessions_with_counts(form.filter(get_sessions_for_user(request.user)).order_by("-starts_at"))
+    province = None if central else user_province(request.user)
+    sessions = get_sessions_with_counts(form.filter(get_sessions_for_user(request.user)).order_by("-starts_at"), province)
     page = Paginator(sessions, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "meetings/session_list.html",
-        {"filter_form": form, "page": page, "can_manage": central, "query": query.urlencode()},
+        {"filter_form": form, "page": page, "can_manage": central, "query": query.urlencode(), "viewer_province": province},
     )
 
 

@@ -225,3 +225,14 @@ def test_edit_page_spells_out_saved_times_in_the_buddhist_era(client, central_or
     html = client.get(reverse("meetings:session_edit", args=[seeded_like_session.pk])).content.decode()
     assert "ค่าที่บันทึกไว้: 25 พ.ย. 2564 09.00 น." in html
     assert 'value="2021-11-25T09:00"' in html
+
+
+def test_officers_session_list_counts_only_their_province(client, lampang_officer, seeded_like_session):
+    make_quota(seeded_like_session, "TH-52", "committee", 30)
+    make_quota(seeded_like_session, "TH-50", "committee", 40)
+    make_registration(seeded_like_session, "TH-52", "committee")
+    make_registration(seeded_like_session, "TH-50", "committee")
+    make_registration(seeded_like_session, "TH-50", "committee")
+    client.force_login(lampang_officer)
+    row = client.get(reverse("meetings:session_list")).context["page"][0]
+    assert (row.venue_count, row.seat_count, row.registered_count) == (1, 30, 1)
