@@ -11,13 +11,6 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 SEED_START = datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Fixture users are made with create_user(password=...): PBKDF2 costs about a second per user on a busy
-    # machine, and the permission matrix makes hundreds. Nothing here tests hashing itself.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def seeded_like_session(db, central_organiser):
     """A published session shaped like the one of 25 November 2564, 09:00–12:00 Bangkok time."""
