@@ -1,6 +1,5 @@
 """Desk scanner (camera + manual search), and central staff's manual check-in and undo."""
 from django.contrib import messages
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -146,7 +145,7 @@ def manual_checkin(request, session_pk):
 @central_required
 def undo(request, session_pk, registration_pk):
     session = get_session_for_user(request.user, session_pk)
-    registration = get_object_or_404(Registration.objects.filter(Q(session=session)), pk=registration_pk)
+    registration = get_object_or_404(Registration.objects.filter(session=session), pk=registration_pk)
     form = UndoCheckinForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a reason for undoing the check-in."))
