@@ -57,6 +57,15 @@ class QuestionImportError(TrainingError):
         self.errors = list(errors)
 
 
+def _lock_registration(pk):
+    """Row-lock a registration (PostgreSQL) so one person's concurrent starts or claims run one after the other.
+
+    No ordering and no joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join,
+    which the models' default orderings would add.
+    """
+    list(Registration.objects.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("pk", flat=True))
+
+
 # --------------------------------------------------------------------------- quiz availability
 
 
@@ -149,7 +158,7 @@ def start_attempt(quiz, registration, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the registration so two concurrent starts count attempts one after the other.
-        Registration.objects.select_for_update().filter(pk=registration.pk).first()
+        _lock_registration(registration.pk)
         attempts = list(Attempt.objects.select_related("quiz").filter(quiz=quiz, registration=registration))
         for attempt in attempts:
             if attempt.status == AttemptStatus.IN_PROGRESS and _attempt_is_over(attempt, now):
@@ -191,7 +200,7 @@ def start_attempt(quiz, registration, now=None):
 
 def _locked_attempt(registration, attempt_id, now):
     """The attempt, row-locked, after the checks every write to it needs. Call inside a transaction."""
-    attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
+    attempt = Attempt.objects.select_for_update(of=("self",)).filter(pk=attempt_id).order_by().first()
     if attempt is None or attempt.registration_id != registration.pk:
         raise QuizError(_("This attempt does not belong to your personal link."), "not_your_attempt")
     attempt.quiz = Quiz.objects.get(pk=attempt.quiz_id)
@@ -278,7 +287,7 @@ def finalise_if_over(attempt, now=None):
     if attempt.status != AttemptStatus.IN_PROGRESS or not _attempt_is_over(attempt, now):
         return attempt
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").order_by().get(pk=attempt.pk)
         if locked.status == AttemptStatus.IN_PROGRESS:
             _score_attempt(locked, now, timed_out=locked.is_past_deadline(now))
     attempt.refresh_from_db()
@@ -585,7 +594,7 @@ def _create_certificate(registration, issued_by, replaces=None):
 def issue_certificate(registration, issued_by=None):
     """The registration's valid certificate; issued now if the session's rule is met. Idempotent."""
     with transaction.atomic():
-        Registration.objects.select_for_update().filter(pk=registration.pk).first()
+        _lock_registration(registration.pk)
         existing = Certificate.objects.valid().filter(registration=registration).first()
         if existing is not None:
             return existing
@@ -644,7 +653,7 @@ def revoke_certificate(certificate, revoked_by=None, reason=""):
 def reissue_certificate(certificate, issued_by=None, reason=""):
     """Revoke `certificate` (if still valid) and issue a replacement with a new number and current names."""
     with transaction.atomic():
-        Registration.objects.select_for_update().filter(pk=certificate.registration_id).first()
+        _lock_registration(certificate.registration_id)
         if Certificate.objects.valid().filter(registration_id=certificate.registration_id).exclude(pk=certificate.pk).exists():
             raise CertificateError(
                 _("This person already holds a newer valid certificate."), "already_reissued"
