@@ -1,3 +1,10 @@
+from django.urls import path
+
+from attendance.views import dashboard
+
 app_name = "attendance"
 
-urlpatterns = []
+urlpatterns = [
+    # Live dashboard (issue 5, live side)
+    path("sessions/<int:session_pk>/attendance/live/", dashboard.live_dashboard, name="live_dashboard"),
+]
