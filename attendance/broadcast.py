@@ -25,10 +25,9 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 
 from attendance.groups import attendance_group
-from attendance.selectors import dashboard_view, get_attendance_snapshot
+from attendance.selectors import dashboard_views, get_attendance_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ def broadcast_interval():
 
 
 def _dumps(data):
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -73,11 +72,12 @@ def build_dashboard_payloads(session_id):
     snapshot = get_attendance_snapshot(session_id)
     if snapshot is None:
         return None
+    national, provinces = dashboard_views(snapshot)
     return DashboardPayloads(
         session_id=snapshot["session_id"],
         generated_at=snapshot["generated_at"],
-        national=_dumps(dashboard_view(snapshot)),
-        provinces={p["code"]: _dumps(dashboard_view(snapshot, p["code"])) for p in snapshot["provinces"]},
+        national=_dumps(national),
+        provinces={code: _dumps(view) for code, view in provinces.items()},
     )
 
 

@@ -17,7 +17,8 @@ from meetings.models import Province, Region, Registration, RegistrationStatus, 
 
 # Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
 # which is exact because no province can contribute more than FEED_SIZE to it.
-FEED_SIZE = 12
+FEED_SIZE = 10
+REGION_CODES = [code for code, _ in Region.choices]
 
 
 def _percent(part, whole):
@@ -137,42 +138,64 @@ def dashboard_view(snapshot, province_code=None):
     Pure: cut from a snapshot without touching the database, so one snapshot serves every screen.
     """
     if province_code is None:
-        provinces = snapshot["provinces"]
-    else:
-        provinces = [p for p in snapshot["provinces"] if p["code"] == province_code]
-    keys = ("registered", "checked_in", "late", "wrong_venue")
-    sums = dict.fromkeys(keys, 0)
+        return _view(snapshot, snapshot["provinces"], None)
+    return _view(snapshot, [p for p in snapshot["provinces"] if p["code"] == province_code], province_code)
+
+
+def dashboard_views(snapshot):
+    """The national view and every province's view of one snapshot: (national, {code: view})."""
+    return (
+        _view(snapshot, snapshot["provinces"], None),
+        {p["code"]: _view(snapshot, [p], p["code"]) for p in snapshot["provinces"]},
+    )
+
+
+def _view(snapshot, provinces, province_code):
+    registered = checked_in = late = wrong_venue = 0
     per_role, per_region, feed = {}, {}, []
     for province in provinces:
-        for key in keys:
-            sums[key] += province[key]
+        registered += province["registered"]
+        checked_in += province["checked_in"]
+        late += province["late"]
+        wrong_venue += province["wrong_venue"]
         for role, numbers in province["roles"].items():
-            slot = per_role.setdefault(role, {"registered": 0, "checked_in": 0})
+            slot = per_role.get(role)
+            if slot is None:
+                slot = per_role[role] = {"registered": 0, "checked_in": 0}
             slot["registered"] += numbers["registered"]
             slot["checked_in"] += numbers["checked_in"]
-        region = per_region.setdefault(province["region"], {"registered": 0, "checked_in": 0})
+        region = per_region.get(province["region"])
+        if region is None:
+            region = per_region[province["region"]] = {"registered": 0, "checked_in": 0}
         region["registered"] += province["registered"]
         region["checked_in"] += province["checked_in"]
         feed.extend(province["latest"])
-    feed.sort(key=lambda item: (-item["t"], -item["id"]))
+    if len(provinces) > 1:
+        feed.sort(key=lambda item: (-item["t"], -item["id"]))
     return {
         "scope": "national" if province_code is None else "province",
         "province": province_code,
         "session_id": snapshot["session_id"],
         "starts_at": snapshot["starts_at"],
         "generated_at": snapshot["generated_at"],
-        "totals": _totals(sums["registered"], sums["checked_in"], sums["late"], sums["wrong_venue"]),
+        "totals": _totals(registered, checked_in, late, wrong_venue),
         "provinces": [
-            {key: p[key] for key in ("code", "region", "registered", "checked_in", "percent", "on_time", "late")}
+            {
+                "code": p["code"], "region": p["region"], "registered": p["registered"], "checked_in": p["checked_in"],
+                "percent": p["percent"], "on_time": p["on_time"], "late": p["late"],
+            }
             for p in provinces
         ],
         "roles": _role_rows(snapshot["role_order"], per_role),
         "regions": [
             {"code": code, **per_region[code], "percent": _percent(per_region[code]["checked_in"], per_region[code]["registered"])}
-            for code in Region.values
+            for code in REGION_CODES
             if code in per_region
         ],
-        "latest": [{k: v for k, v in item.items() if k != "t"} for item in feed[:FEED_SIZE]],
+        "latest": [
+            {k: item[k] for k in ("id", "at", "name", "role", "province", "late", "wrong_venue")}
+            for item in feed[:FEED_SIZE]
+        ],
     }
 
 
