@@ -14,6 +14,7 @@ never fails the check-in that triggered the message: errors are logged, the sess
 and the broadcaster retries with a growing pause (screens that reconnect get a fresh snapshot).
 """
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -81,7 +82,10 @@ def build_dashboard_payloads(session_id):
     )
 
 
-_read_payloads = database_sync_to_async(build_dashboard_payloads, thread_sensitive=False)
+# Thread-sensitive, like the rest of channels' database access: reads share one worker thread,
+# which keeps SQLite (one writer, table locks in shared-cache mode) happy. Django runs each HTTP
+# request in a thread of its own, so check-ins are not queued behind these reads.
+_read_payloads = database_sync_to_async(build_dashboard_payloads)
 
 
 async def _broadcast(session_id):
@@ -122,19 +126,20 @@ class _Broadcaster:
         interval = broadcast_interval()
         self.next_allowed = self.loop.time() + interval
         sessions, self.dirty = self.dirty, set()
-        failed = []
+        failed, error = [], None
         for session_id in sorted(sessions):
             try:
                 await _broadcast(session_id)
-            except Exception:  # layer or database down: keep the session dirty and retry later
+            except Exception as exc:  # layer or database down: keep the session dirty and retry later
                 failed.append(session_id)
+                error = exc
         if failed:
             self.dirty.update(failed)
             self.failures += 1
             pause = min(max(interval, 0.05) * 2**self.failures, MAX_RETRY_SECONDS)
             self.next_allowed = self.loop.time() + pause
             log = logger.warning if self.failures == 1 else logger.debug
-            log("attendance broadcast for sessions %s failed; retrying in %.1f s", failed, pause, exc_info=True)
+            log("attendance broadcast for sessions %s failed; retrying in %.1f s", failed, pause, exc_info=error)
         else:
             if self.failures:
                 logger.info("attendance broadcasts delivered again after %s failed attempts", self.failures)
@@ -238,7 +243,9 @@ def notify_attendance(session_id):
         if loop is None:
             _send_now(session_id)
         else:
-            loop.call_soon_threadsafe(_mark_dirty, loop, session_id)
+            # A fresh context: the broadcaster must not inherit the request's (asgiref marks the
+            # worker thread's context, and its locale or user have no business in a broadcast).
+            loop.call_soon_threadsafe(_mark_dirty, loop, session_id, context=contextvars.Context())
     except Exception:  # the layer being down must not undo or fail a recorded check-in
         logger.warning("attendance broadcast for session %s failed", session_id, exc_info=True)
 
