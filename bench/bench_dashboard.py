@@ -11,7 +11,9 @@ layer (meant for development) scans every channel on every receive, so its cost 
 square of the number of screens and it cannot carry 500 of them.
 """
 import asyncio
+import collections
 import json
+import os
 import re
 import statistics
 import time
@@ -181,7 +183,8 @@ async def _scenario(base, session_id, ids, cookie):
 
         # Load: 500 screens.
         screens = single + await open_screens(SCREENS - 1)
-        connect_counts = {s.messages[-1][1] for s in screens}
+        connect_counts = {s.messages[-1][1] for s in screens if s.messages}
+        connect_errors = collections.Counter(s.error for s in screens if s.error)
         for s in screens:
             s.messages.clear()
         commits, took = await _check_in(host, port, cookie, ids, LOAD_SECONDS)
@@ -211,20 +214,22 @@ async def _scenario(base, session_id, ids, cookie):
     exact = rows[1][6] == {expected} and rows[1][4] == 0
     base_p99, load_p99 = p99["1 screen (baseline)"], p99[f"{SCREENS} screens"]
     lines.append("")
+    if connect_errors:
+        lines.append(f"Screens that could not connect: {dict(connect_errors)}.")
+        lines.append("")
     lines.append(
         f"Check-ins recorded: {expected} (every screen's final count {'matches' if exact else 'DOES NOT match'}; "
         f"{len(connect_counts)} distinct counts seen at connect; {failed_screens} screens lost their socket). p99 with {SCREENS} screens: **{load_p99:.0f} ms** "
         f"(target < 250 ms: {'met' if load_p99 < 250 else 'NOT met'}), {load_p99 / base_p99:.1f}× the single-screen "
         f"baseline's {base_p99:.0f} ms. Broadcast interval {_interval_ms()} ms: each screen gets at most "
         f"{1000 / max(_interval_ms(), 1):.0f} messages/s per server process however many check-ins arrive. "
-        f"Channel layer: {_layer_name()}."
+        f"Channel layer: {_layer_name()}. Load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores (the server, the 500 clients and the check-in driver share them)."
     )
     return "\n".join(lines) + "\n"
 
 
 def _layer_name():
-    import os
-
     return "Redis (REDIS_URL)" if os.environ.get("REDIS_URL") else "in-memory (no REDIS_URL)"
 
 
