@@ -113,6 +113,12 @@ class ParsedRow:
     row: int
     data: dict = field(default_factory=dict)
 
+    @property
+    def masked_national_id(self):
+        from meetings.thai_id import mask_national_id
+
+        return mask_national_id(self.data.get("national_id", ""))
+
 
 # --- reading the file -----------------------------------------------------------------------------------
 
