@@ -466,8 +466,8 @@ def template_bytes(roles=None, province=None):
     # Phone numbers and IDs as text, so Excel keeps the leading zero.
     for key in ("phone", "national_id"):
         letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY[key].header) + 1).column_letter
-        for row in range(2, 3001):
-            sheet[f"{letter}{row}"].number_format = "@"
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet[f"{letter}2"].number_format = "@"
     sheet.freeze_panes = "A2"
 
     lists.append(["คำนำหน้าชื่อ", "ประเภทผู้เข้าร่วม"])

@@ -422,10 +422,13 @@ def _by_province(registrations):
 
 
 def badge_context(session, registrations):
+    """Badges two by two (a table: WeasyPrint lays tables out reliably), each with its personal QR as PNG."""
     groups = _by_province(registrations)
     for group in groups:
-        for registration in group["people"]:
+        people = group["people"]
+        for registration in people:
             registration.qr_uri = qr_png_data_uri(registration.get_personal_url(), box_size=5)
+        group["pairs"] = [(people[i], people[i + 1] if i + 1 < len(people) else None) for i in range(0, len(people), 2)]
     return {"session": session, "groups": groups}
 
 
