@@ -27,7 +27,7 @@ def pdf_pages_as_images(pdf, dpi=150):
 def skeleton(text):
     import re
 
-    return re.sub(r"[\u0e31-\u0e3a\u0e47-\u0e4e\u0e32\u0e33]", "", text)
+    return re.sub(r"[\u0e31-\u0e3a\u0e47-\u0e4e\u0e32\u0e33\s]", "", text)
 
 
 def pdf_fonts(pdf):
