@@ -94,6 +94,10 @@ class ParticipantForm(forms.ModelForm):
         except StdnumError:
             raise forms.ValidationError(_("A national ID has 13 digits."), code="invalid_national_id")
 
+    def validate_unique(self):
+        # Duplicates are the service's job: it checks under the quota lock and names the other province.
+        pass
+
     def participant_data(self):
         data = {name: self.cleaned_data.get(name, "") for name in self.Meta.fields if name != "role"}
         if "role" in self.fields:

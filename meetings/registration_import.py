@@ -35,18 +35,18 @@ class Column:
 
 
 COLUMNS = (
-    Column("prefix", "คำนำหน้าชื่อ", True, ("คำนำหน้า", "prefix", "title")),
-    Column("first_name", "ชื่อ", True, ("first name", "firstname", "name")),
-    Column("last_name", "นามสกุล", True, ("last name", "lastname", "surname")),
+    Column("prefix", "คำนำหน้าชื่อ", True, ("คำนำหน้า", "คำนำหน้านาม", "prefix", "title")),
+    Column("first_name", "ชื่อ", True, ("ชื่อจริง", "first name", "firstname", "given name", "name")),
+    Column("last_name", "นามสกุล", True, ("สกุล", "last name", "lastname", "surname", "family name")),
     Column("position", "ตำแหน่ง", False, ("position",)),
-    Column("organisation", "หน่วยงาน", False, ("สังกัด", "organisation", "organization")),
-    Column("village", "หมู่บ้าน", False, ("village",)),
-    Column("subdistrict", "ตำบล", False, ("subdistrict", "tambon")),
-    Column("district", "อำเภอ", False, ("district", "amphoe")),
-    Column("role", "ประเภทผู้เข้าร่วม", True, ("บทบาท", "role", "role category")),
-    Column("phone", "โทรศัพท์มือถือ", True, ("เบอร์โทรศัพท์", "โทรศัพท์", "mobile phone", "phone", "mobile")),
-    Column("email", "อีเมล", False, ("e-mail", "email")),
-    Column("national_id", "เลขประจำตัวประชาชน", False, ("เลขบัตรประชาชน", "national id", "national_id")),
+    Column("organisation", "หน่วยงาน", False, ("สังกัด", "หน่วยงาน/สังกัด", "หน่วยงานต้นสังกัด", "organisation", "organization")),
+    Column("village", "หมู่บ้าน", False, ("บ้าน", "หมู่บ้าน/ชุมชน", "village")),
+    Column("subdistrict", "ตำบล", False, ("ตำบล/แขวง", "แขวง", "subdistrict", "sub-district", "tambon")),
+    Column("district", "อำเภอ", False, ("อำเภอ/เขต", "เขต", "district", "amphoe")),
+    Column("role", "ประเภทผู้เข้าร่วม", True, ("ประเภท", "บทบาท", "role", "role category")),
+    Column("phone", "โทรศัพท์มือถือ", True, ("เบอร์โทรศัพท์มือถือ", "เบอร์โทรศัพท์", "เบอร์โทร", "เบอร์มือถือ", "มือถือ", "โทรศัพท์", "หมายเลขโทรศัพท์", "mobile phone", "phone", "mobile", "telephone")),
+    Column("email", "อีเมล", False, ("อีเมล์", "e-mail", "email")),
+    Column("national_id", "เลขประจำตัวประชาชน", False, ("เลขบัตรประชาชน", "เลขบัตรประจำตัวประชาชน", "หมายเลขบัตรประชาชน", "national id", "national_id", "citizen id")),
     Column("province", "จังหวัด", False, ("province",)),
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
@@ -71,6 +71,8 @@ def _norm_header(text):
     return re.sub(r"[\s*_]+", " ", str(text or "")).strip().lower()
 
 
+# Columns people keep in their own lists that carry nothing to import: a running number, remarks.
+IGNORED_HEADERS = {"ลำดับ", "ลำดับที่", "ที่", "no.", "no", "#", "หมายเหตุ", "remarks", "note"}
 HEADER_LOOKUP = {}
 for _column in COLUMNS:
     for _name in (_column.header, *_column.aliases):
@@ -251,7 +253,7 @@ def map_headers(headers):
     index = {}
     problems = []
     for position, header in enumerate(headers):
-        if not header:
+        if not header or _norm_header(header) in IGNORED_HEADERS:
             continue
         key = HEADER_LOOKUP.get(_norm_header(header))
         if key is None:

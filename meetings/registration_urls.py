@@ -14,6 +14,7 @@ urlpatterns = [
     path("import/confirm/", views.registration_import_confirm, name="registration_import_confirm"),
     path("import/template.xlsx", views.registration_import_template, name="registration_import_template"),
     path("<int:pk>/", views.registration_detail, name="registration_detail"),
+    path("<int:pk>/edit/", views.registration_edit, name="registration_edit"),
     path("<int:pk>/cancel/", views.registration_cancel, name="registration_cancel"),
     path("<int:pk>/substitute/", views.registration_substitute, name="registration_substitute"),
     path("<int:pk>/link/revoke/", views.registration_revoke_link, name="registration_revoke_link"),

@@ -46,6 +46,7 @@ from meetings.registration_services import (
     revoke_personal_link,
     send_personal_link,
     substitute_registration,
+    update_participant,
 )
 from meetings.selectors import get_session_for_user
 
@@ -262,6 +263,25 @@ def registration_reveal_id(request, session_pk, pk):
     response = _render_detail(request, session, registration, revealed_id=national_id or "-")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_required
+def registration_edit(request, session_pk, pk):
+    """Correct a person's details (a typo in a name, a new phone); role and province stay."""
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    form = ParticipantForm(request.POST or None, instance=registration, with_role=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_participant(registration, form.participant_data(), user=request.user)
+        except RegistrationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, gettext("The details of %(name)s are saved.") % {"name": registration.full_name})
+            return redirect(_detail_url(registration))
+    return render(request, "meetings/registrations/edit.html", {
+        "session": session, "registration": registration, "form": form,
+        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE})
 
 
 @staff_required

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 COMMITTEE = "คณะกรรมการโครงการแก้ไขปัญหาความยากจน (กข.คจ.)"
 OFFICER = "เจ้าหน้าที่พัฒนาชุมชนจังหวัด"
 HEADERS = TEMPLATE_HEADERS
+VALID_ID = "1101700203450"
 
 
 def row(first="สมศรี", last="ใจงาม", phone="081-234-5678", national_id="", prefix="นาง", role=COMMITTEE, province="ลำปาง"):
@@ -326,3 +327,11 @@ def test_command_exit_status_is_non_zero(tmp_path, open_session):
         capture_output=True, text=True,
     )
     assert result.returncode != 0 and result.stderr.strip()
+
+
+def test_a_real_world_sheet_with_a_running_number_and_other_header_names(open_session):
+    headers = ["ลำดับ", "คำนำหน้า", "ชื่อ", "สกุล", "ตำแหน่ง", "ประเภท", "เบอร์โทร", "เลขบัตรประชาชน", "หมายเหตุ"]
+    content = csv_text([["1", "นาย", "บุญมี", "ทองดี", "กรรมการ", COMMITTEE, "089 123 4567", "1-1017-00203-45-0", "มาแทน"]], headers)
+    import_participants(open_session, lampang(), content.encode("cp874"), "list.csv")
+    registration = Registration.objects.get()
+    assert (registration.first_name, registration.phone, registration.national_id) == ("บุญมี", "0891234567", VALID_ID)

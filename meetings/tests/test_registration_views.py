@@ -51,6 +51,7 @@ MATRIX = [
     ("registration_import_confirm", "post", False, (302, 302, 302, 302)),
     ("registration_detail", "get", True, (302, 200, 404, 200)),
     ("registration_substitute", "get", True, (302, 200, 404, 200)),
+    ("registration_edit", "get", True, (302, 200, 404, 200)),
     ("registration_cancel", "post", True, (302, 302, 404, 302)),
     ("registration_revoke_link", "post", True, (302, 302, 404, 302)),
     ("registration_reissue_link", "post", True, (302, 302, 404, 302)),
@@ -356,3 +357,17 @@ def test_template_download_offers_the_provinces_roles(client, lampang_officer, o
     workbook = load_workbook(io.BytesIO(content))
     roles = {c.value for c in workbook["รายการ"]["B"][1:] if c.value}
     assert roles == {COMMITTEE, "เจ้าหน้าที่พัฒนาชุมชนจังหวัด"}
+
+
+def test_edit_corrects_details_and_refuses_a_duplicate(client, lampang_officer, open_session, lampang_person):
+    make_registration(open_session, "TH-50", "committee", first_name="สมหมาย", last_name="ใจงาม", phone="0861112222")
+    login(client, lampang_officer)
+    edit = url("registration_edit", open_session, lampang_person)
+    response = client.post(edit, form_data(first_name="สมศรี", last_name="ใจงามยิ่ง", phone="089-123-4567", national_id=VALID_ID))
+    assert response.status_code == 302
+    lampang_person.refresh_from_db()
+    assert lampang_person.last_name == "ใจงามยิ่ง" and lampang_person.phone == "0891234567"
+    response = client.post(edit, form_data(first_name="สมหมาย", last_name="ใจงาม", phone="0861112222"))
+    assert response.status_code == 200 and "เชียงใหม่" in response.content.decode()
+    lampang_person.refresh_from_db()
+    assert lampang_person.first_name == "สมศรี"
