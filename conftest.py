@@ -14,6 +14,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Fixture users are made with create_user(password=...): PBKDF2 costs about a second per user on a busy
+    # machine, and the permission matrix makes hundreds. Nothing here tests hashing itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the tables that migrations filled; put the reference data back."""
     marker = request.node.get_closest_marker("django_db")

@@ -89,3 +89,18 @@ def format_date(value, style="medium", lang=None):
     if style == "datetime" and time:
         return f"{short} {format_time(time, lang)}"
     return short
+
+
+def format_month(year, month, lang=None):
+    """พฤศจิกายน 2564 in Thai, November 2021 in English (a month calendar's heading)."""
+    if _is_thai(lang):
+        return f"{THAI_MONTHS[month - 1]} {year + BE_OFFSET}"
+    return f"{EN_MONTHS[month - 1]} {year}"
+
+
+def thai_weekday_initials(lang=None, first_weekday=6):
+    """Column headings of a month calendar, starting on Sunday as Thai wall calendars do."""
+    thai = ("จ.", "อ.", "พ.", "พฤ.", "ศ.", "ส.", "อา.")
+    english = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    names = thai if _is_thai(lang) else english
+    return [names[(first_weekday + i) % 7] for i in range(7)]

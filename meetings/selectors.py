@@ -43,3 +43,48 @@ def get_registration_by_token(token, select_related=("session", "province", "rol
     if registration is None:
         raise Http404("unknown or revoked personal link")
     return registration
+
+
+def get_sessions_with_counts(sessions, province=None):
+    """Annotate a session queryset with venue, seat and registration counts (subqueries: no row blow-up).
+
+    With ``province``, the counts are that province's only (what a provincial office is responsible for).
+    """
+    scope = {"province": province} if province is not None else {}
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from meetings.models import Quota, Registration, RegistrationStatus
+
+    def count_of(model, **filters):
+        return Coalesce(
+            Subquery(
+                model.objects.filter(session=OuterRef("pk"), **filters)
+                .order_by()
+                .values("session")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    seats = Coalesce(
+        Subquery(
+            Quota.objects.filter(session=OuterRef("pk"), **scope).order_by().values("session").annotate(n=Sum("seats")).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+    return sessions.annotate(
+        venue_count=count_of(Venue, **scope),
+        seat_count=seats,
+        registered_count=count_of(Registration, status=RegistrationStatus.ACTIVE, **scope),
+    )
+
+
+def get_province_quotas(session, province):
+    """One province's quotas in a session with ``used`` (active registrations) on each, in one query."""
+    from meetings.models import Quota
+
+    return list(Quota.objects.with_used().filter(session=session, province=province).select_related("role").order_by("role__order"))

@@ -1,16 +1,40 @@
-from asgiref.sync import sync_to_async
-from django.http import JsonResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.cache import never_cache
+import calendar
+import datetime
 
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from meetings import services
+from meetings.dates import format_month, thai_weekday_initials
+from meetings.forms import (
+    AgendaFormSet,
+    AllProvincesVenueForm,
+    DuplicateSessionForm,
+    QuotaMatrixForm,
+    SessionFilterForm,
+    SessionForm,
+    VenueForm,
+)
 from meetings.health import check_channel_layer, check_database
-from meetings.permissions import is_central, staff_required
+from meetings.ical import session_calendar
+from meetings.models import Province, RoleCategory, Session, Venue
+from meetings.permissions import central_required, is_central, staff_required, user_province
 from meetings.qr import qr_svg
 from meetings.selectors import (
+    get_province_quotas,
     get_registration_by_token,
     get_session_for_user,
     get_sessions_for_user,
+    get_sessions_with_counts,
     get_venue_for_user,
 )
 
@@ -46,20 +70,359 @@ async def healthz(request):
 
 
 def session_detail(request, pk):
+    """The session page: public facts for everyone, join details and the province's share for staff."""
     session = get_session_for_user(request.user, pk)
-    agenda = session.agenda_items.all()
-    host = session.venues.filter(is_host=True).select_related("province").first()
-    return render(
-        request,
-        "meetings/session_detail.html",
-        {"session": session, "agenda": agenda, "host_venue": host, "can_manage": is_central(request.user)},
-    )
+    central = is_central(request.user)
+    province = user_province(request.user)
+    venues = list(session.venues.select_related("province").filter(Q(is_host=True) | Q(province=province) if province else Q(is_host=True)))
+    host = next((v for v in venues if v.is_host), None)
+    own_venue = next((v for v in venues if not v.is_host and province and v.province_id == province.pk), None)
+    context = {
+        "session": session,
+        "agenda": session.agenda_items.all(),
+        "host_venue": host,
+        "own_venue": own_venue,
+        "viewer_province": province,
+        "can_manage": central,
+        # Join details only reach staff; a registered person sees them through their personal link.
+        "show_join": central or province is not None,
+        "join": _join_details(session, own_venue) if (central or province is not None) else None,
+    }
+    if province is not None:
+        context["share"] = _province_share(session, province)
+    if central:
+        context["summary"] = get_sessions_with_counts(Session.objects.filter(pk=session.pk)).get()
+        context["changes"] = [(c, services.describe_change(c)) for c in session.changes.select_related("changed_by")[:20]]
+    return render(request, "meetings/session_detail.html", context)
 
 
 @staff_required
 def venue_detail(request, session_pk, pk):
     venue = get_venue_for_user(request.user, session_pk, pk)
-    return render(request, "meetings/venue_detail.html", {"venue": venue, "session": venue.session})
+    context = {"venue": venue, "session": venue.session, "can_manage": is_central(request.user)}
+    if not venue.is_host:
+        context["share"] = _province_share(venue.session, venue.province)
+    return render(request, "meetings/venue_detail.html", context)
+
+
+
+def _province_share(session, province):
+    quotas = get_province_quotas(session, province)
+    return {
+        "province": province,
+        "quotas": quotas,
+        "seats": sum(q.seats for q in quotas),
+        "used": sum(q.used for q in quotas),
+        "free": sum(q.free for q in quotas),
+    }
+
+
+def _join_details(session, venue=None):
+    """The connection a viewer should use: their venue's own link if it has one, else the session's."""
+    return {
+        "platform": session.get_vc_platform_display() if session.vc_platform else "",
+        "url": (venue.vc_join_url if venue else "") or session.vc_join_url,
+        "meeting_id": (venue.vc_meeting_id if venue else "") or session.vc_meeting_id,
+        "passcode": (venue.vc_passcode if venue else "") or session.vc_passcode,
+    }
+
+
+def _form_error(form, error):
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+# --- staff pages: sessions ------------------------------------------------------------------
+
+@staff_required
+def session_list(request):
+    """Sessions with filters; central staff also see drafts. Provincial officers see published ones."""
+    central = is_central(request.user)
+    form = SessionFilterForm(request.GET or None, show_drafts=central)
+    province = None if central else user_province(request.user)
+    sessions = get_sessions_with_counts(form.filter(get_sessions_for_user(request.user)).order_by("-starts_at"), province)
+    page = Paginator(sessions, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "meetings/session_list.html",
+        {"filter_form": form, "page": page, "can_manage": central, "query": query.urlencode(), "viewer_province": province},
+    )
+
+
+@staff_required
+def session_calendar_month(request):
+    """A month calendar of the sessions the user can see (?year=2021&month=11, Gregorian in the URL)."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = datetime.date(year, month, 1)
+    except (TypeError, ValueError):
+        raise Http404("bad month")
+    last = datetime.date(year, month, calendar.monthrange(year, month)[1])
+    sessions = get_sessions_for_user(request.user).filter(
+        starts_at__date__gte=first, starts_at__date__lte=last
+    ).order_by("starts_at")
+    by_day = {}
+    for session in sessions:
+        by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
+    weeks = [
+        [(day, day.month == month, day == today, by_day.get(day, [])) for day in week]
+        for week in calendar.Calendar(firstweekday=6).monthdatescalendar(year, month)
+    ]
+    previous = first - datetime.timedelta(days=1)
+    following = last + datetime.timedelta(days=1)
+    return render(
+        request,
+        "meetings/session_calendar.html",
+        {
+            "weeks": weeks,
+            "heading": format_month(year, month),
+            "weekdays": thai_weekday_initials(),
+            "previous": {"year": previous.year, "month": previous.month, "label": format_month(previous.year, previous.month)},
+            "following": {"year": following.year, "month": following.month, "label": format_month(following.year, following.month)},
+            "can_manage": is_central(request.user),
+        },
+    )
+
+
+@central_required
+def session_create(request):
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.create_session(by=request.user, **form.session_values())
+        except services.MeetingsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The session was created as a draft. Add its agenda, venues and quotas, then publish it."))
+            return redirect(session.get_absolute_url())
+    return render(request, "meetings/session_form.html", {"form": form, "session": None})
+
+
+@central_required
+def session_edit(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_session(session, by=request.user, **form.session_values())
+        except services.MeetingsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The session was saved."))
+            return redirect(session.get_absolute_url())
+    return render(request, "meetings/session_form.html", {"form": form, "session": session})
+
+
+def _status_action(request, pk, action, done_message):
+    session = get_object_or_404(Session, pk=pk)
+    try:
+        action(session, by=request.user)
+    except services.MeetingsError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done_message)
+    return redirect(session.get_absolute_url())
+
+
+@central_required
+@require_POST
+def session_publish(request, pk):
+    return _status_action(request, pk, services.publish_session, _("The session is published: provincial offices can see it now."))
+
+
+@central_required
+@require_POST
+def session_start(request, pk):
+    return _status_action(request, pk, services.start_session, _("The session is marked as in progress."))
+
+
+@central_required
+@require_POST
+def session_close(request, pk):
+    return _status_action(request, pk, services.close_session, _("The session is closed."))
+
+
+@central_required
+def session_duplicate(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    initial_start = timezone.localtime(session.starts_at)
+    try:
+        initial_start = initial_start.replace(year=initial_start.year + 1)
+    except ValueError:  # 29 February
+        initial_start = initial_start + datetime.timedelta(days=365)
+    form = DuplicateSessionForm(request.POST or None, initial={"new_start": initial_start, "title": session.title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            copy = services.duplicate_session(
+                session, form.cleaned_data["new_start"], by=request.user, title=form.cleaned_data["title"] or None
+            )
+        except services.MeetingsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("A draft copy was made with the agenda, venues and quotas. Check it, then publish it."))
+            return redirect(copy.get_absolute_url())
+    return render(request, "meetings/session_duplicate.html", {"form": form, "session": session})
+
+
+def session_ics(request, pk):
+    """The session as an .ics file. Join details only for staff, or with the registered person's own link (?t=)."""
+    token = request.GET.get("t")
+    venue = None
+    if token:
+        registration = get_registration_by_token(token)
+        if registration.session_id != pk:
+            raise Http404("personal link of another session")
+        session, venue, include_join = registration.session, registration.venue, True
+    else:
+        session = get_session_for_user(request.user, pk)
+        province = user_province(request.user)
+        include_join = is_central(request.user) or province is not None
+        if province is not None:
+            venue = session.venues.filter(is_host=False, province=province).first()
+    body = session_calendar(
+        session, venue=venue, include_join=include_join, url=request.build_absolute_uri(session.get_absolute_url())
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="prachum-session-{session.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- staff pages: agenda --------------------------------------------------------------------
+
+@central_required
+def agenda_edit(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    items = list(session.agenda_items.all())
+    initial = [
+        {
+            "id": item.pk, "title": item.title, "presenter": item.presenter,
+            "starts_at": timezone.localtime(item.starts_at) if item.starts_at else None,
+            "duration_minutes": item.duration_minutes, "ORDER": item.order,
+        }
+        for item in items
+    ]
+    formset = AgendaFormSet(request.POST or None, initial=initial, session=session, prefix="agenda")
+    if request.method == "POST" and formset.is_valid():
+        try:
+            services.save_agenda(session, formset.rows(), by=request.user)
+        except services.MeetingsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The agenda was saved."))
+            return redirect(session.get_absolute_url())
+    return render(request, "meetings/agenda_form.html", {"formset": formset, "session": session})
+
+
+# --- staff pages: venues --------------------------------------------------------------------
+
+@central_required
+def venue_list(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    venues = list(session.venues.select_related("province").order_by("-is_host", "province__name_th"))
+    have = {v.province_id for v in venues if not v.is_host}
+    missing = Province.objects.exclude(pk__in=have).count()
+    return render(
+        request,
+        "meetings/venue_list.html",
+        {"session": session, "venues": venues, "missing": missing, "all_form": AllProvincesVenueForm()},
+    )
+
+
+@central_required
+def venue_create(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    form = VenueForm(request.POST or None, session=session, initial={"is_host": not session.venues.filter(is_host=True).exists()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_venue(session, by=request.user, **form.venue_values())
+        except services.MeetingsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The venue was added."))
+            return redirect("meetings:venue_list", pk=session.pk)
+    return render(request, "meetings/venue_form.html", {"form": form, "session": session, "venue": None})
+
+
+@central_required
+def venue_edit(request, session_pk, pk):
+    venue = get_object_or_404(Venue.objects.select_related("session", "province"), session_id=session_pk, pk=pk)
+    form = VenueForm(request.POST or None, instance=venue, session=venue.session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_venue(venue, by=request.user, **form.venue_values())
+        except services.MeetingsError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("The venue was saved."))
+            return redirect("meetings:venue_list", pk=venue.session_id)
+    return render(request, "meetings/venue_form.html", {"form": form, "session": venue.session, "venue": venue})
+
+
+@central_required
+@require_POST
+def venue_delete(request, session_pk, pk):
+    venue = get_object_or_404(Venue, session_id=session_pk, pk=pk)
+    try:
+        services.delete_venue(venue, by=request.user)
+    except services.MeetingsError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The venue was deleted."))
+    return redirect("meetings:venue_list", pk=session_pk)
+
+
+@central_required
+@require_POST
+def venues_add_all(request, pk):
+    session = get_object_or_404(Session, pk=pk)
+    form = AllProvincesVenueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the venue details and try again."))
+    else:
+        added = services.add_venues_for_all_provinces(
+            session, by=request.user, name_prefix=form.cleaned_data["name_prefix"],
+            room=form.cleaned_data["room"], capacity=form.cleaned_data["capacity"],
+        )
+        messages.success(request, _("%(count)d venues were added.") % {"count": added})
+    return redirect("meetings:venue_list", pk=pk)
+
+
+# --- staff pages: quotas --------------------------------------------------------------------
+
+@central_required
+def quota_matrix(request, pk):
+    """All 77 provinces × role categories in one form. A fixed handful of queries whatever the size."""
+    session = get_object_or_404(Session, pk=pk)
+    provinces = list(Province.objects.order_by("name_th"))
+    roles = list(RoleCategory.objects.order_by("order", "code"))
+    quotas = list(session.quotas.all())
+    used = services.used_seats(session)
+    form = QuotaMatrixForm(request.POST or None, session=session, provinces=provinces, roles=roles, quotas=quotas, used=used)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.save_quota_matrix(session, form.cells(), by=request.user)
+        except services.QuotaError as error:
+            form.add_error(None, error.message)
+            for (province_id, role_id), message in error.cells.items():
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The quotas were saved (%(count)d cells changed).") % {"count": changed})
+            return redirect("meetings:quota_matrix", pk=session.pk)
+    rows = form.rows()
+    totals = form.column_totals()
+    return render(
+        request,
+        "meetings/quota_matrix.html",
+        {
+            "session": session, "form": form, "rows": rows, "totals": totals, "roles": roles,
+            "grand_total": sum(t[2] for t in totals), "grand_used": sum(t[3] for t in totals),
+        },
+    )
 
 
 @never_cache

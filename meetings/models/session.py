@@ -221,3 +221,8 @@ class Quota(models.Model):
 
     def __str__(self):
         return f"{self.session_id} {self.province} {self.role}: {self.seats}"
+
+    @property
+    def free(self):
+        """Seats still free; needs ``used`` from QuotaQuerySet.with_used()."""
+        return max(self.seats - self.used, 0)

@@ -86,3 +86,12 @@ def test_thai_is_the_default_language(client):
     assert 'lang="th"' in html
     assert "การประชุมที่ผ่านมา" in html  # "Past sessions", from the compiled Thai catalogue
     assert "เข้าสู่ระบบ" in html
+
+
+def test_an_english_browser_still_gets_thai_until_the_user_switches(client):
+    seed_demo()
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "การประชุมที่ผ่านมา" in html
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "Past sessions" in html
