@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from meetings import registration_urls, views
 
@@ -31,6 +31,4 @@ urlpatterns = [
 ]
 
 # Registration (issue 4): /sessions/<session_pk>/registrations/…
-urlpatterns += [
-    path("sessions/<int:session_pk>/registrations/", include(registration_urls.urlpatterns)),
-]
+urlpatterns += registration_urls.urlpatterns

@@ -371,3 +371,9 @@ def test_edit_corrects_details_and_refuses_a_duplicate(client, lampang_officer, 
     assert response.status_code == 200 and "เชียงใหม่" in response.content.decode()
     lampang_person.refresh_from_db()
     assert lampang_person.first_name == "สมศรี"
+
+
+def test_matrix_covers_every_registration_url():
+    from meetings import registration_urls
+
+    assert {pattern.name for pattern in registration_urls.urlpatterns} == {row[0] for row in MATRIX}
