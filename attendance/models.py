@@ -1,5 +1,9 @@
+import hashlib
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +13,58 @@ class CheckInMethod(models.TextChoices):
     SELF = "self", _("Self check-in (venue QR)")
     MANUAL = "manual", _("Manual (staff)")
     API = "api", _("Scanner device (API)")
+
+
+class ScannerDeviceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ScannerDevice(models.Model):
+    """A scanner (phone app, handheld) allowed to check people in at one venue of one session.
+
+    Only a SHA-256 hash of its bearer token is stored; the token itself is shown once when issued.
+    """
+
+    TOKEN_PREFIX = "prd_"
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="scanner_devices", verbose_name=_("session"))
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.CASCADE, related_name="scanner_devices", verbose_name=_("venue"))
+    name = models.CharField(_("device name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("token starts with"), max_length=12, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("issued by")
+    )
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    objects = ScannerDeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("scanner device")
+        verbose_name_plural = _("scanner devices")
+
+    def __str__(self):
+        return f"{self.name} ({self.token_hint}…)"
+
+    @staticmethod
+    def hash_token(token):
+        # Tokens are 256-bit random values, so a fast hash is enough (no dictionary to attack).
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def new_token(cls):
+        return cls.TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
 
 
 class CheckIn(models.Model):
@@ -27,12 +83,20 @@ class CheckIn(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
     )
+    device = models.ForeignKey(
+        ScannerDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins", verbose_name=_("scanner device")
+    )
+    # The client's idempotency key: a retried request carrying the same nonce records once.
+    nonce = models.CharField(_("client nonce"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-checked_in_at"]
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         indexes = [models.Index(fields=["session", "checked_in_at"], name="checkin_session_time_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "nonce"], condition=~Q(nonce=""), name="checkin_unique_nonce"),
+        ]
 
     def __str__(self):
         return f"{self.registration} @ {self.checked_in_at:%Y-%m-%d %H:%M}"
@@ -40,3 +104,37 @@ class CheckIn(models.Model):
     @property
     def is_late(self):
         return self.checked_in_at > self.session.starts_at
+
+
+class CheckInEventAction(models.TextChoices):
+    CHECKIN = "checkin", _("Checked in")
+    UNDO = "undo", _("Check-in undone")
+
+
+class CheckInEvent(models.Model):
+    """Audit trail: every recorded check-in and every undo (who, when, how, where). Never edited."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="checkin_events", verbose_name=_("session"))
+    registration = models.ForeignKey(
+        "meetings.Registration", on_delete=models.CASCADE, related_name="checkin_events", verbose_name=_("registration")
+    )
+    action = models.CharField(_("action"), max_length=16, choices=CheckInEventAction.choices)
+    method = models.CharField(_("method"), max_length=16, choices=CheckInMethod.choices, blank=True)
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("venue"))
+    device = models.ForeignKey(ScannerDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("scanner device"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    wrong_venue = models.BooleanField(_("at another venue"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("check-in event")
+        verbose_name_plural = _("check-in events")
+        indexes = [models.Index(fields=["session", "at"], name="checkinevent_session_at_idx")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.registration_id} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "channels",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "meetings",
     "attendance",
     "training",
@@ -94,10 +95,14 @@ ASGI_APPLICATION = "config.asgi.application"
 
 DATABASES = {"default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the demo's ASGI server take concurrent check-ins.
+    # WAL and a busy timeout let the demo's ASGI server take concurrent check-ins; with WAL,
+    # synchronous=NORMAL is durable across crashes of the process (not of the power) and spares an fsync per commit.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+    # Tests use a file, not the shared-cache in-memory database: there, threads of a transactional
+    # test get "database table is locked" at once instead of waiting on the busy timeout.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
 
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from attendance.api import api as attendance_api
 from meetings import views as meeting_views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", attendance_api.urls),
     path("", include("meetings.urls")),
     path("", include("attendance.urls")),
     path("", include("training.urls")),

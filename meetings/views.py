@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from attendance.personal_cookie import remember_personal_token
 from meetings import services
 from meetings.dates import format_month, thai_weekday_initials
 from meetings.forms import (
@@ -444,4 +445,6 @@ def personal_page(request, token):
     )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
+    # Remembered on this phone so that scanning a venue's check-in QR needs only a tap.
+    remember_personal_token(response, token)
     return response

@@ -1,0 +1,42 @@
+"""Attendance fixtures: a session whose check-in window is open now, its venues and an attendee."""
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from meetings.tests.factories import make_registration, make_session, make_venue
+
+
+@pytest.fixture
+def open_session(db, central_organiser):
+    """Starts in 30 minutes, so check-in (which opens 60 minutes before) is open now."""
+    return make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30), created_by=central_organiser)
+
+
+@pytest.fixture
+def lampang_venue(open_session):
+    return make_venue(open_session, "TH-52", name="ศาลากลางจังหวัดลำปาง", room="ห้องประชุมสำนักงานพัฒนาชุมชนจังหวัดลำปาง ชั้น 3")
+
+
+@pytest.fixture
+def chiangmai_venue(open_session):
+    return make_venue(open_session, "TH-50", name="ศาลากลางจังหวัดเชียงใหม่")
+
+
+@pytest.fixture
+def host_venue(open_session):
+    return make_venue(open_session, "TH-10", is_host=True, name="กรมการพัฒนาชุมชน", room="ห้องประชุม War Room")
+
+
+@pytest.fixture
+def attendee(open_session, lampang_venue):
+    """A Lampang committee member registered for the Lampang venue."""
+    return make_registration(
+        open_session, "TH-52", venue=lampang_venue, first_name="สมศรี", last_name="มีสุข",
+        position="กรรมการ กข.คจ.", organisation="บ้านแม่ทะ หมู่ 3",
+    )
+
+
+@pytest.fixture
+def chiangmai_attendee(open_session, chiangmai_venue):
+    return make_registration(open_session, "TH-50", venue=chiangmai_venue, first_name="บุญมี", last_name="ใจงาม")

@@ -1,0 +1,168 @@
+"""Check-in throughput and latency through the whole HTTP path (daphne → Django → service →
+database), against the bare `/bench/ok` view on the same server in the same run.
+
+Every check-in is a different person (a distinct personal QR), so each request writes a
+CheckIn and a CheckInEvent and schedules a broadcast, as on the morning of the session.
+Clients are threads with keep-alive connections (http.client).
+"""
+import http.client
+import json
+import os
+import statistics
+import threading
+import time
+
+TITLE = "Check-in throughput and latency (desk scanner and device API)"
+CLIENTS = int(os.environ.get("BENCH_CHECKIN_CLIENTS", "8"))
+PER_CLIENT = int(os.environ.get("BENCH_CHECKIN_REQUESTS", "150"))
+WARMUP = 20
+CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts an unmasked secret
+
+
+def _prepare():
+    import datetime
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from attendance.services import issue_scanner_device
+    from meetings.models import Province, Registration, RoleCategory
+    from meetings.tests.factories import make_session, make_user, make_venue
+
+    total = 2 * (CLIENTS * PER_CLIENT + WARMUP * CLIENTS)
+    session = make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30), slug=f"bench-{time.time_ns()}")
+    venue = make_venue(session, "TH-52")
+    province = Province.objects.get(code="TH-52")
+    role = RoleCategory.objects.get(code="committee")
+    Registration.objects.bulk_create(
+        [Registration(session=session, province=province, role=role, venue=venue, prefix="นาย", first_name=f"ผู้เข้าร่วม{i}",
+                      last_name="ทดสอบ", phone=f"09{i:08d}", token_key=f"bench{i:08d}") for i in range(total)],
+        batch_size=1000,
+    )
+    urls = [reg.get_personal_url() for reg in Registration.objects.filter(session=session).order_by("pk")]
+    user = make_user(f"bench-{time.time_ns()}", kind="provincial", province_code="TH-52")
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    _device, token = issue_scanner_device(venue=venue, name="bench", user=user)
+    return session, venue, urls, store.session_key, token
+
+
+def _run_clients(port, make_request):
+    """Run CLIENTS threads, each sending PER_CLIENT requests (after WARMUP); return (latencies, seconds, errors)."""
+    latencies, errors = [], []
+    lock = threading.Lock()
+    barrier = threading.Barrier(CLIENTS + 1)
+
+    def client(index):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        try:
+            for i in range(WARMUP):
+                make_request(conn, index, -1 - i)
+            barrier.wait()
+            for i in range(PER_CLIENT):
+                start = time.perf_counter()
+                ok = make_request(conn, index, i)
+                mine.append(time.perf_counter() - start)
+                if not ok:
+                    with lock:
+                        errors.append(1)
+        finally:
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return latencies, time.perf_counter() - start, len(errors)
+
+
+def _row(name, latencies, seconds, errors):
+    from bench.common import percentile
+
+    return {
+        "name": name, "rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000,
+        "p99": percentile(latencies, 99) * 1000, "n": len(latencies), "errors": errors,
+    }
+
+
+def run():
+    from bench.common import daphne_server, setup_django
+
+    setup_django()
+    session, venue, urls, session_key, device_token = _prepare()
+    per_phase = CLIENTS * (PER_CLIENT + WARMUP)
+    scanner_urls, api_urls = urls[:per_phase], urls[per_phase:]
+    scan_path = f"/sessions/{session.pk}/venues/{venue.pk}/scan/"
+    cookie = f"sessionid={session_key}; csrftoken={CSRF}"
+
+    def request(conn, method, path, body=None, headers=None):
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, data
+
+    def bare(conn, index, i):
+        status, data = request(conn, "GET", "/bench/ok")
+        return status == 200 and data == b"ok"
+
+    def pick(pool, index, i):
+        # Warm-up requests use their own people, so the measured ones all record a new check-in.
+        offset = index * (PER_CLIENT + WARMUP)
+        return pool[offset + (PER_CLIENT + (-1 - i) if i < 0 else i)]
+
+    def scan(conn, index, i):
+        body = json.dumps({"code": pick(scanner_urls, index, i), "nonce": f"s{index}-{i}"})
+        status, data = request(conn, "POST", scan_path, body, {
+            "Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": CSRF, "Host": "127.0.0.1",
+            "Referer": "http://127.0.0.1/",
+        })
+        return status == 200 and json.loads(data)["code"] == "ok"
+
+    def api(conn, index, i):
+        body = json.dumps({"code": pick(api_urls, index, i), "nonce": f"a{index}-{i}"})
+        status, data = request(conn, "POST", "/api/checkins", body, {
+            "Content-Type": "application/json", "Authorization": f"Bearer {device_token}",
+        })
+        return status == 201 and json.loads(data)["code"] == "ok"
+
+    with daphne_server() as base:
+        port = int(base.rsplit(":", 1)[1])
+        rows = [
+            _row("baseline: bare `HttpResponse(\"ok\")` (`GET /bench/ok`)", *_run_clients(port, bare)),
+            _row("desk scanner check-in (`POST …/scan/`, session + CSRF)", *_run_clients(port, scan)),
+            _row("device API check-in (`POST /api/checkins`, bearer token)", *_run_clients(port, api)),
+            _row("baseline again (drift check)", *_run_clients(port, bare)),
+        ]
+    from attendance.models import CheckIn
+
+    recorded = CheckIn.objects.filter(session=session).count()
+    expected = 2 * per_phase
+    baseline = (rows[0]["rps"] + rows[3]["rps"]) / 2
+    lines = [
+        f"{CLIENTS} concurrent keep-alive clients × {PER_CLIENT} requests each (after {WARMUP} warm-up requests per client), "
+        "one daphne process, SQLite (WAL) unless `DATABASE_URL` is set. Every check-in is a new person.\n",
+        "| path | requests/s | p50 (ms) | p99 (ms) | requests | errors | vs baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | {row['n']} | {row['errors']} | "
+            f"{100 * row['rps'] / baseline:.0f}% |"
+        )
+    lines.append("")
+    lines.append(
+        f"Check-ins recorded: {recorded} of {expected} sent (warm-up included). Target: check-in throughput at least 60% "
+        f"of the bare view's (mean of the two baseline runs, {baseline:.0f} requests/s): desk scanner "
+        f"**{100 * rows[1]['rps'] / baseline:.0f}%**, device API **{100 * rows[2]['rps'] / baseline:.0f}%**."
+    )
+    return "\n".join(lines) + "\n"
