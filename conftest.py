@@ -52,3 +52,17 @@ def chiangmai_officer(db):
 @pytest.fixture
 def session(db, central_organiser):
     return make_session(created_by=central_organiser)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests use a file, as production does: shared-cache memory databases fail concurrent writers
+    with "table is locked" instead of waiting, so the concurrent-registration test needs real file locking."""
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="prachum-test-")) / "test.sqlite3")

@@ -1,19 +1,208 @@
-"""Attendance reads shared by views, consumers and the API (writes live in services.py)."""
-from django.db.models import Count
+"""Attendance reads shared by views, consumers and the API (writes live in services.py).
 
-from meetings.models import Registration
+The live dashboard reads one *snapshot* per session: absolute counts for the whole country,
+broken down by province and role, plus the latest arrivals per province. It is computed with
+a fixed number of aggregate queries whatever the number of registrations, once per broadcast
+interval per server process (attendance/broadcast.py), and every screen's view is cut from it
+without touching the database (`dashboard_view`).
+"""
+import time
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import RowNumber
+from django.db.models.expressions import Window
+
+from attendance.models import CheckIn
+from meetings.models import Province, Region, Registration, RegistrationStatus, RoleCategory, Session
+
+# Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
+# which is exact because no province can contribute more than FEED_SIZE to it.
+FEED_SIZE = 10
+REGION_CODES = [code for code, _ in Region.choices]
 
 
-def get_attendance_snapshot(session_id, province_id=None):
-    """Absolute counts for a dashboard: a lost update heals with the next snapshot."""
-    registrations = Registration.objects.active().filter(session_id=session_id)
-    if province_id is not None:
-        registrations = registrations.filter(province_id=province_id)
-    per_province = dict(
-        registrations.values_list("province__code").annotate(n=Count("id")).order_by()
-    )
+def _percent(part, whole):
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _totals(registered, checked_in, late, wrong_venue):
     return {
-        "session_id": session_id,
-        "registered": sum(per_province.values()),
-        "provinces": {code: {"registered": n} for code, n in sorted(per_province.items())},
+        "registered": registered,
+        "checked_in": checked_in,
+        "percent": _percent(checked_in, registered),
+        "on_time": checked_in - late,
+        "late": late,
+        "wrong_venue": wrong_venue,
+    }
+
+
+def get_attendance_snapshot(session_id):
+    """Absolute attendance counts of one session, for every province (a plain, JSON-safe dict).
+
+    Five queries whatever the size of the session; the caller checks permission. Returns None
+    for an unknown session. Only active registrations count; a check-in is late when it was
+    recorded after the session's start.
+    """
+    session = Session.objects.filter(pk=session_id).values("starts_at").first()
+    if session is None:
+        return None
+    starts_at = session["starts_at"]
+    generated_at = time.time()  # before the reads: a screen may drop anything computed earlier
+    provinces = list(Province.objects.order_by("code").values_list("id", "code", "region"))
+    roles = list(RoleCategory.objects.order_by("order", "code").values_list("id", "code"))
+    role_code = dict(roles)
+
+    rows = (
+        Registration.objects.active()
+        .filter(session_id=session_id)
+        .values("province_id", "role_id")
+        .annotate(
+            registered=Count("id"),
+            checked_in=Count("checkin"),
+            late=Count("checkin", filter=Q(checkin__checked_in_at__gt=starts_at)),
+            wrong_venue=Count("checkin", filter=Q(checkin__wrong_venue=True)),
+        )
+        .order_by()
+    )
+    counts = {}  # province id -> role code -> [registered, checked_in, late, wrong_venue]
+    for row in rows:
+        counts.setdefault(row["province_id"], {})[role_code[row["role_id"]]] = [
+            row["registered"], row["checked_in"], row["late"], row["wrong_venue"],
+        ]
+
+    feed_rows = (
+        CheckIn.objects.filter(session_id=session_id, registration__status=RegistrationStatus.ACTIVE)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("registration__province_id")],
+                order_by=[F("checked_in_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=FEED_SIZE)
+        .values_list(
+            "id", "checked_in_at", "wrong_venue", "registration__province_id", "registration__role_id",
+            "registration__prefix", "registration__first_name", "registration__last_name",
+        )
+    )
+    feeds = {}
+    for pk, at, wrong_venue, province_id, role_id, prefix, first_name, last_name in feed_rows:
+        feeds.setdefault(province_id, []).append(
+            {
+                "id": pk,
+                "at": at.isoformat(),
+                "t": at.timestamp(),
+                "name": f"{prefix}{first_name} {last_name}",
+                "role": role_code[role_id],
+                "late": at > starts_at,
+                "wrong_venue": wrong_venue,
+            }
+        )
+
+    snapshot_provinces = []
+    for province_id, code, region in provinces:
+        by_role = counts.get(province_id, {})
+        sums = [sum(v[i] for v in by_role.values()) for i in range(4)]
+        feed = sorted(feeds.get(province_id, []), key=lambda item: (-item["t"], -item["id"]))
+        for item in feed:
+            item["province"] = code
+        snapshot_provinces.append(
+            {
+                "code": code,
+                "region": region,
+                **_totals(*sums),
+                "roles": {role: {"registered": v[0], "checked_in": v[1]} for role, v in by_role.items()},
+                "latest": feed,
+            }
+        )
+    return {
+        "session_id": int(session_id),
+        "starts_at": starts_at.isoformat(),
+        "generated_at": generated_at,
+        "role_order": [code for _, code in roles],
+        "provinces": snapshot_provinces,
+    }
+
+
+def _role_rows(role_order, per_role):
+    return [
+        {"code": code, **per_role[code], "percent": _percent(per_role[code]["checked_in"], per_role[code]["registered"])}
+        for code in role_order
+        if code in per_role
+    ]
+
+
+def dashboard_view(snapshot, province_code=None):
+    """What one screen shows: the national view, or one province's (its numbers and its feed only).
+
+    Pure: cut from a snapshot without touching the database, so one snapshot serves every screen.
+    """
+    if province_code is None:
+        return _view(snapshot, snapshot["provinces"], None)
+    return _view(snapshot, [p for p in snapshot["provinces"] if p["code"] == province_code], province_code)
+
+
+def dashboard_views(snapshot):
+    """The national view and every province's view of one snapshot: (national, {code: view})."""
+    return (
+        _view(snapshot, snapshot["provinces"], None),
+        {p["code"]: _view(snapshot, [p], p["code"]) for p in snapshot["provinces"]},
+    )
+
+
+def _view(snapshot, provinces, province_code):
+    registered = checked_in = late = wrong_venue = 0
+    per_role, per_region, feed = {}, {}, []
+    for province in provinces:
+        registered += province["registered"]
+        checked_in += province["checked_in"]
+        late += province["late"]
+        wrong_venue += province["wrong_venue"]
+        for role, numbers in province["roles"].items():
+            slot = per_role.get(role)
+            if slot is None:
+                slot = per_role[role] = {"registered": 0, "checked_in": 0}
+            slot["registered"] += numbers["registered"]
+            slot["checked_in"] += numbers["checked_in"]
+        region = per_region.get(province["region"])
+        if region is None:
+            region = per_region[province["region"]] = {"registered": 0, "checked_in": 0}
+        region["registered"] += province["registered"]
+        region["checked_in"] += province["checked_in"]
+        feed.extend(province["latest"])
+    if len(provinces) > 1:
+        feed.sort(key=lambda item: (-item["t"], -item["id"]))
+    return {
+        "scope": "national" if province_code is None else "province",
+        "province": province_code,
+        "session_id": snapshot["session_id"],
+        "starts_at": snapshot["starts_at"],
+        "generated_at": snapshot["generated_at"],
+        "totals": _totals(registered, checked_in, late, wrong_venue),
+        "provinces": [
+            {
+                "code": p["code"], "region": p["region"], "registered": p["registered"], "checked_in": p["checked_in"],
+                "percent": p["percent"], "on_time": p["on_time"], "late": p["late"],
+            }
+            for p in provinces
+        ],
+        "roles": _role_rows(snapshot["role_order"], per_role),
+        "regions": [
+            {"code": code, **per_region[code], "percent": _percent(per_region[code]["checked_in"], per_region[code]["registered"])}
+            for code in REGION_CODES
+            if code in per_region
+        ],
+        "latest": [
+            {k: item[k] for k in ("id", "at", "name", "role", "province", "late", "wrong_venue")}
+            for item in feed[:FEED_SIZE]
+        ],
+    }
+
+
+def get_dashboard_labels():
+    """Names for the codes a dashboard receives, in the active language (two queries)."""
+    return {
+        "provinces": {p.code: p.name for p in Province.objects.order_by("code")},
+        "roles": {r.code: r.name for r in RoleCategory.objects.order_by("order", "code")},
+        "regions": {code: str(label) for code, label in Region.choices},
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attendance.views import checkin, devices, reports, selfcheckin
+from attendance.views import checkin, dashboard, devices, reports, selfcheckin
 
 app_name = "attendance"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("sessions/<int:session_pk>/attendance/report/", reports.report, name="report"),
     path("sessions/<int:session_pk>/attendance/report.xlsx", reports.report_xlsx, name="report_xlsx"),
     path(VENUE + "signin-sheet.pdf", reports.signin_sheet, name="signin_sheet"),
+    # --- live dashboard ---
+    path("sessions/<int:session_pk>/attendance/live/", dashboard.live_dashboard, name="live_dashboard"),
 ]

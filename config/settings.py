@@ -114,6 +114,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Live dashboards get at most one update per this many seconds per session and server process.
+ATTENDANCE_BROADCAST_INTERVAL = env_int("ATTENDANCE_BROADCAST_INTERVAL_MS", 200) / 1000
+if ATTENDANCE_BROADCAST_INTERVAL < 0:
+    raise ImproperlyConfigured("ATTENDANCE_BROADCAST_INTERVAL_MS must not be negative.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

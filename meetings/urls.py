@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import registration_urls, views
 
 app_name = "meetings"
 
@@ -29,3 +29,6 @@ urlpatterns = [
     # Quotas
     path("sessions/<int:pk>/quotas/", views.quota_matrix, name="quota_matrix"),
 ]
+
+# Registration (issue 4): /sessions/<session_pk>/registrations/…
+urlpatterns += registration_urls.urlpatterns

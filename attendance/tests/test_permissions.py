@@ -34,6 +34,7 @@ MATRIX = [
     ("signin_sheet", "get", "/sessions/{s}/venues/{v}/signin-sheet.pdf", STAFF_VENUE),
     ("report", "get", "/sessions/{s}/attendance/report/", STAFF_SESSION),
     ("report_xlsx", "get", "/sessions/{s}/attendance/report.xlsx", STAFF_SESSION),
+    ("live_dashboard", "get", "/sessions/{s}/attendance/live/", STAFF_SESSION),
     ("checkins", "get", "/sessions/{s}/checkins/", CENTRAL_ONLY),
     ("manual_checkin", "post", "/sessions/{s}/checkins/manual/", CENTRAL_ONLY_POST),
     ("undo_checkin", "post", "/sessions/{s}/checkins/{r}/undo/", CENTRAL_ONLY_POST),

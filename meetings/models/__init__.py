@@ -1,10 +1,11 @@
 from .people import Profile, RoleCategory, UserKind
 from .province import Province, Region
-from .registration import Prefix, Registration, RegistrationStatus
+from .registration import NationalIdReveal, Prefix, Registration, RegistrationStatus
 from .session import AgendaItem, Quota, Session, SessionChange, SessionStatus, Venue, VideoPlatform
 
 __all__ = [
     "AgendaItem",
+    "NationalIdReveal",
     "Prefix",
     "Profile",
     "Province",

@@ -112,3 +112,24 @@ class Registration(models.Model):
         from meetings.thai_id import mask_national_id
 
         return mask_national_id(self.national_id)
+
+
+class NationalIdReveal(models.Model):
+    """Audit trail: central staff explicitly showed a full national ID (every reveal is one row)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="national_id_reveals", verbose_name=_("registration")
+    )
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("revealed by")
+    )
+    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-revealed_at"]
+        verbose_name = _("national ID reveal")
+        verbose_name_plural = _("national ID reveals")
+
+    def __str__(self):
+        return f"{self.registration_id} by {self.revealed_by_id} at {self.revealed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,29 @@
+"""Test helpers for the dashboard socket: a logged-in session cookie and a communicator."""
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from config.asgi import application
+
+
+def session_cookie_value(user):
+    """A saved Django session logging `user` in, as the value of the `sessionid` cookie."""
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return store.session_key
+
+
+@database_sync_to_async
+def session_cookie_for(user):
+    return f"sessionid={session_cookie_value(user)}".encode()
+
+
+def communicator(session_id, origin=b"http://testserver", cookie=None):
+    headers = [(b"origin", origin), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, f"/ws/sessions/{session_id}/attendance/", headers=headers)
