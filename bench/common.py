@@ -50,10 +50,14 @@ def free_port():
 def daphne_server(port=None, extra_env=None):
     """Run `daphne bench.asgi` against the benchmark database; yield its base URL."""
     port = port or free_port()
-    env = {**os.environ, **BENCH_ENV, "DJANGO_SETTINGS_MODULE": "bench.settings", **(extra_env or {})}
+    # The server must share this process's SECRET_KEY and database (signed tokens, sessions):
+    # values already in the environment win over the benchmark defaults.
+    env = {**BENCH_ENV, **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **(extra_env or {})}
+    # A file, not a pipe: nobody reads the server's log while it runs, and a full pipe would stall it.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -64,7 +68,8 @@ def daphne_server(port=None, extra_env=None):
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("daphne did not start: " + proc.stderr.read().decode()[-2000:])
+                    log.seek(0)
+                    raise RuntimeError("daphne did not start: " + log.read().decode(errors="replace")[-2000:])
                 time.sleep(0.2)
         yield base
     finally:
@@ -73,6 +78,7 @@ def daphne_server(port=None, extra_env=None):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def timed(fn, *args, repeat=5, **kwargs):
