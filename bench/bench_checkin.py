@@ -22,11 +22,10 @@ CSRF = "benchcsrftokenbenchcsrftoken0123"  # 32 characters: Django accepts an un
 def _prepare():
     import datetime
 
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from attendance.services import issue_scanner_device
+    from attendance.tests.sockets import session_cookie_value
     from meetings.models import Province, Registration, RoleCategory
     from meetings.tests.factories import make_session, make_user, make_venue
 
@@ -42,13 +41,8 @@ def _prepare():
     )
     urls = [reg.get_personal_url() for reg in Registration.objects.filter(session=session).order_by("pk")]
     user = make_user(f"bench-{time.time_ns()}", kind="provincial", province_code="TH-52")
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.save()
     _device, token = issue_scanner_device(venue=venue, name="bench", user=user)
-    return session, venue, urls, store.session_key, token
+    return session, venue, urls, session_cookie_value(user), token
 
 
 def _run_clients(port, make_request):
