@@ -66,3 +66,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="prachum-test-")) / "test.sqlite3")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_database_threads(django_db_setup):
+    """The dashboards' database threads keep their connection open: close it before the test
+    database is dropped (PostgreSQL refuses to drop a database somebody is connected to)."""
+    yield
+    from attendance.db_threads import close_db_thread_connections
+
+    close_db_thread_connections()

@@ -12,10 +12,12 @@ from django.db.models import Count, Q
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
+from attendance.db_threads import run_for_request
 from attendance.models import CheckIn, CheckInMethod
 from attendance.services import (
     RESULT_CODES,
     CheckinError,
+    authenticate_device,
     is_expected_venue,
     lookup_registration,
     perform_checkin,
@@ -24,10 +26,10 @@ from meetings.models import Registration
 
 
 class DeviceBearer(HttpBearer):
-    def authenticate(self, request, token):
-        from attendance.services import authenticate_device
-
-        device = authenticate_device(token)
+    # Async so that the check-in operation, async itself, looks the device up on a database
+    # thread (attendance/db_threads.py); sync operations run it in their own thread.
+    async def authenticate(self, request, token):
+        device = await run_for_request(request, authenticate_device, token)
         if device is not None:
             request.device = device
         return device
@@ -137,11 +139,14 @@ def device_info(request):
         "(`unknown_token`, `revoked`, `wrong_session`, `not_open`)."
     ),
 )
-def create_checkin(request, payload: CheckinIn):
-    device = request.device
+async def create_checkin(request, payload: CheckinIn):
+    return await run_for_request(request, _create_checkin, request.device, payload, request.META.get("REMOTE_ADDR"))
+
+
+def _create_checkin(device, payload, ip_address):
     result = perform_checkin(
         session=device.session, method=CheckInMethod.API, scanned=payload.code[:1000], device=device,
-        nonce=payload.nonce, ip_address=request.META.get("REMOTE_ADDR"),
+        nonce=payload.nonce, ip_address=ip_address,
     )
     status = 201 if result.created else (200 if result.recorded else 400)
     return Status(status, result.as_dict())

@@ -1,11 +1,7 @@
-import json
-from collections import OrderedDict
-
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from attendance.broadcast import load_dashboard_payloads
-from attendance.groups import attendance_group
+from attendance.broadcast import attach_screen, detach_screen
 from meetings.permissions import is_central, user_province
 from meetings.selectors import get_sessions_for_user
 
@@ -25,21 +21,6 @@ def _dashboard_scope(user, session_id):
     return province.code if province else False
 
 
-# A group message carries every province's view as one JSON string; screens of one server
-# process share the decoding of it (each provincial screen then forwards its own slice).
-_decoded_provinces = OrderedDict()
-
-
-def _province_texts(event):
-    key = (event["session_id"], event["generated_at"], len(event["provinces"]))
-    texts = _decoded_provinces.get(key)
-    if texts is None:
-        texts = _decoded_provinces[key] = json.loads(event["provinces"])
-        while len(_decoded_provinces) > 8:
-            _decoded_provinces.popitem(last=False)
-    return texts
-
-
 def _frame(kind, data_text):
     return '{"type":"%s","data":%s}' % (kind, data_text)
 
@@ -47,10 +28,13 @@ def _frame(kind, data_text):
 class AttendanceDashboardConsumer(AsyncWebsocketConsumer):
     """Live attendance for one session: a full snapshot on connect, then absolute updates.
 
-    Central staff get the national view, a provincial officer their province's view. Updates
-    arrive already serialised in the group message (attendance/broadcast.py): no database
-    access and no JSON encoding per screen.
+    Central staff get the national view, a provincial officer their province's view. The server
+    process's relay (attendance/broadcast.py) feeds every screen from one snapshot read, already
+    serialised: no database access and no JSON encoding per screen. Screens need no channel of
+    their own on the channel layer (the relay holds one per process), so they have none.
     """
+
+    channel_layer_alias = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -62,28 +46,22 @@ class AttendanceDashboardConsumer(AsyncWebsocketConsumer):
         if self.province is False:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        # Join before reading the snapshot: a check-in committed after the read reaches us as an update.
-        self.group_name = attendance_group(self.session_id)
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        self.snapshot_at = None
         await self.accept()
-        payloads = await load_dashboard_payloads(self.session_id)
-        self.snapshot_at = payloads.generated_at
-        await self.send(text_data=_frame("snapshot", payloads.for_province(self.province)))
+        await attach_screen(self, self.session_id, self.province)
 
     async def disconnect(self, code):
-        if getattr(self, "group_name", None):
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        await detach_screen(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Screens only listen; anything they send is ignored."""
 
-    async def attendance_updated(self, event):
-        if event["generated_at"] < getattr(self, "snapshot_at", 0):
-            return  # older than the snapshot this screen already shows
-        if self.province is None:
-            text = event["national"]
-        else:
-            text = _province_texts(event).get(self.province)
-            if text is None:
-                return
-        await self.send(text_data=_frame("update", text))
+    async def show(self, kind, payloads):
+        """Called by the relay: send this screen's view of a snapshot ("snapshot" or "update")."""
+        if kind == "snapshot":
+            self.snapshot_at = payloads.generated_at
+        elif self.snapshot_at is None or payloads.generated_at < self.snapshot_at:
+            return  # before this screen's snapshot, or older than it: the snapshot already says more
+        text = payloads.for_province(self.province)
+        if text is not None:
+            await self.send(text_data=_frame(kind, text))

@@ -1,10 +1,11 @@
 """Attendance writes (check-in, undo, device tokens). Every path — desk scanner, venue QR,
 manual, JSON API — goes through these functions.
 
-`perform_checkin` is safe under concurrent scans of one code: the registration row is
-locked (select_for_update) inside a transaction, the one-to-one CheckIn and the
-(session, nonce) unique constraints hold in the database, and a retried request that
-carries the same client nonce gets the first answer back instead of a second record.
+`perform_checkin` is safe under concurrent scans of one code: it inserts first and lets the
+database's one-to-one CheckIn and (session, nonce) unique constraints refuse a second record
+(on PostgreSQL a concurrent insert waits for the first one's commit, then fails); a refused
+insert is answered from the stored check-in, so a retried request that carries the same
+client nonce gets the first answer back instead of a second record.
 """
 import re
 from dataclasses import dataclass, field
@@ -219,9 +220,9 @@ def perform_checkin(
 def _lock_registration(registration):
     """Lock the registration row until the transaction ends. Call inside transaction.atomic().
 
-    On PostgreSQL this serialises concurrent scans of one person. SQLite has no row locks:
+    On PostgreSQL this serialises concurrent undos of one person's check-in. SQLite has no row locks:
     its IMMEDIATE transactions (settings) already serialise every writer, so the query is skipped;
-    the one-to-one constraint on CheckIn backs both up.
+    the one-to-one constraint on CheckIn keeps a concurrent scan from adding a second record.
     """
     if connection.features.has_select_for_update:
         Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk", flat=True).get()
@@ -235,49 +236,65 @@ def _existing_checkin(registration):
     return found[0]
 
 
+def _insert_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at, wrong_venue):
+    """Write the CheckIn and its audit event in one transaction; IntegrityError when either
+    unique constraint (one check-in per registration, one use per nonce) refuses it."""
+    with transaction.atomic():
+        checkin = CheckIn.objects.create(
+            registration=registration,
+            session=session,
+            venue=venue,
+            method=method,
+            checked_in_at=at,
+            wrong_venue=wrong_venue,
+            recorded_by=user if getattr(user, "is_authenticated", False) else None,
+            device=device,
+            nonce=nonce,
+        )
+        CheckInEvent.objects.create(
+            session=session,
+            registration=registration,
+            action=CheckInEventAction.CHECKIN,
+            method=method,
+            venue=venue,
+            device=device,
+            user=checkin.recorded_by,
+            at=at,
+            wrong_venue=wrong_venue,
+            reason=reason,
+            ip_address=ip_address,
+        )
+        session_id = session.pk
+        transaction.on_commit(lambda: notify_attendance(session_id))
+    return checkin
+
+
 def _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at):
+    """Insert first: the usual scan is a new arrival, and then it costs two INSERTs and nothing else.
+
+    The database's unique constraints decide the rest. A refused insert means this person is
+    already in (a second scan, a retry carrying the same nonce, or a concurrent scan that won)
+    or the nonce was used for somebody else; both are answered from what is stored.
+    """
     wrong_venue = not is_expected_venue(registration, venue)
+    args = (registration, session, method, venue, user, device)
     try:
-        with transaction.atomic():
-            _lock_registration(registration)
-            existing = _existing_checkin(registration)
-            if existing is not None:
-                return _result_for_existing(existing, registration, nonce)
-            if nonce and CheckIn.objects.filter(session=session, nonce=nonce).exists():
-                # A nonce is single-use per session; reusing it for another person is a client bug.
-                nonce = ""
-            checkin = CheckIn.objects.create(
-                registration=registration,
-                session=session,
-                venue=venue,
-                method=method,
-                checked_in_at=at,
-                wrong_venue=wrong_venue,
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
-                device=device,
-                nonce=nonce,
-            )
-            CheckInEvent.objects.create(
-                session=session,
-                registration=registration,
-                action=CheckInEventAction.CHECKIN,
-                method=method,
-                venue=venue,
-                device=device,
-                user=checkin.recorded_by,
-                at=at,
-                wrong_venue=wrong_venue,
-                reason=reason,
-                ip_address=ip_address,
-            )
-            session_id = session.pk
-            transaction.on_commit(lambda: notify_attendance(session_id))
+        checkin = _insert_checkin(*args, nonce, reason, ip_address, at, wrong_venue)
     except IntegrityError:
-        # Lost a race that the lock did not cover: the other writer's row is the answer.
         existing = _existing_checkin(registration)
-        if existing is None:
+        if existing is not None:
+            return _result_for_existing(existing, registration, nonce)
+        if not nonce:
             raise
-        return _result_for_existing(existing, registration, nonce)
+        # A nonce is single-use per session and this one marks another person's check-in:
+        # a client bug, not a reason to turn this person away. Record without it.
+        try:
+            checkin = _insert_checkin(*args, "", reason, ip_address, at, wrong_venue)
+        except IntegrityError:
+            existing = _existing_checkin(registration)
+            if existing is None:
+                raise
+            return _result_for_existing(existing, registration, nonce)
     checkin.registration = registration
     code = WRONG_VENUE if wrong_venue else OK
     return CheckinResult(code, _message_for(code, checkin), registration, checkin, created=True)

@@ -108,8 +108,9 @@ def test_snapshot_queries_do_not_grow_with_the_session(size, django_assert_max_n
     assert len(payloads.provinces) == 77
 
 
-def test_outside_a_server_the_commit_sends_one_update_at_once(morning, django_capture_on_commit_callbacks):
-    """Management commands and scripts have no server loop to coalesce on: the update goes out on commit."""
+def test_outside_a_server_the_commit_tells_the_servers_at_once(morning, django_capture_on_commit_callbacks):
+    """Management commands and scripts have no server loop to coalesce on, and no screens: the
+    servers' relays hear of the change on commit, in one small message, and read the counts themselves."""
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(attendance_group(morning.pk), channel)
@@ -119,10 +120,19 @@ def test_outside_a_server_the_commit_sends_one_update_at_once(morning, django_ca
     assert len(callbacks) == 1  # queued for the commit, not sent
     callbacks[0]()  # the commit happens
     event = async_to_sync(layer.receive)(channel)
-    assert event["type"] == "attendance.updated"
-    national = json.loads(event["national"])
-    assert national["totals"]["checked_in"] == 4
-    assert json.loads(json.loads(event["provinces"])["TH-52"])["totals"]["checked_in"] == 3
+    assert event == {"type": "attendance.changed", "session_id": morning.pk}
+
+
+def test_payloads_for_the_screens_a_process_holds(morning):
+    """A relay serialises only the views its screens show: here the national one and Lampang's."""
+    payloads = build_dashboard_payloads(morning.pk, {None, "TH-52"})
+    assert set(payloads.provinces) == {"TH-52"}
+    assert payloads.for_province("TH-50") is None
+    national = json.loads(payloads.national)
+    lampang = json.loads(payloads.for_province("TH-52"))
+    assert national["scope"] == "national" and lampang["scope"] == "province"
+    assert national["totals"]["registered"] > lampang["totals"]["registered"] > 0
+    assert build_dashboard_payloads(morning.pk, {"TH-52"}).national is None
 
 
 def test_checkin_is_kept_when_the_channel_layer_is_down(morning, settings, caplog, django_capture_on_commit_callbacks):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from attendance.db_threads import run_for_request
 from attendance.forms import ManualCheckinForm, UndoCheckinForm
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.search import search_registrations_for_user
@@ -44,9 +45,15 @@ def scanner(request, session_pk, venue_pk):
 
 
 @require_POST
+async def scan(request, session_pk, venue_pk):
+    """JSON: {"code": scanned text} or {"registration_id": id} (manual search), plus a client "nonce".
+
+    Async only to run the work on a database thread (attendance/db_threads.py)."""
+    return await run_for_request(request, _scan, request, session_pk, venue_pk)
+
+
 @staff_required
-def scan(request, session_pk, venue_pk):
-    """JSON: {"code": scanned text} or {"registration_id": id} (manual search), plus a client "nonce"."""
+def _scan(request, session_pk, venue_pk):
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
     data = json_body(request)
     nonce = str(data.get("nonce") or "")[:64]
