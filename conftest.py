@@ -21,6 +21,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (reference data, check-in devices and venues) must not carry one test's
+    rows into the next: a flushed table hands out the same ids again."""
+    from attendance.checkin_cache import clear_checkin_cache
+    from meetings.reference_cache import clear_reference_cache
+
+    clear_checkin_cache()
+    clear_reference_cache()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the tables that migrations filled; put the reference data back."""
     marker = request.node.get_closest_marker("django_db")

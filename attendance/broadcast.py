@@ -22,6 +22,7 @@ group message with a growing pause, and the relay joins its groups again when th
 and refreshes its screens.
 """
 import asyncio
+import contextlib
 import contextvars
 import json
 import logging
@@ -319,6 +320,21 @@ def _for_loop(loop):
         return pair
 
 
+_serving = threading.local()
+
+
+@contextlib.contextmanager
+def serving_loop(loop):
+    """Declare, for code run in this thread, the server's event loop it works for (a database
+    thread draining the check-in queue is not started by asgiref, which records it otherwise)."""
+    previous = getattr(_serving, "loop", None)
+    _serving.loop = loop
+    try:
+        yield
+    finally:
+        _serving.loop = previous
+
+
 def _server_loop():
     """The long-lived event loop serving this thread's request, or None in plain sync code.
 
@@ -329,6 +345,9 @@ def _server_loop():
         return asyncio.get_running_loop()
     except RuntimeError:
         pass
+    loop = getattr(_serving, "loop", None)
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        return loop
     local = SyncToAsync.threadlocal
     loop = getattr(local, "main_event_loop", None)
     if loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid():

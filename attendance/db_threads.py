@@ -67,6 +67,11 @@ def _run(fn, args, kwargs):
         _tidy_connections()
 
 
+def submit_to_db_thread(fn, *args, **kwargs):
+    """Start the sync `fn(*args, **kwargs)` on a database thread; return a concurrent.futures.Future."""
+    return _get_executor().submit(_run, fn, args, kwargs)
+
+
 async def run_on_db_thread(fn, *args, **kwargs):
     """Run the sync `fn(*args, **kwargs)` on a database thread and return its result."""
     return await sync_to_async(_run, thread_sensitive=False, executor=_get_executor())(fn, args, kwargs)

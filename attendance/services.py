@@ -368,9 +368,13 @@ def authenticate_device(token):
         .first()
     )
     if device is not None:
-        now = timezone.now()
-        # Touch at most once a minute: a busy desk must not write on every scan.
-        if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
-            ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
-            device.last_used_at = now
+        touch_device(device)
     return device
+
+
+def touch_device(device):
+    """Record that a device was used, at most once a minute: a busy desk must not write on every scan."""
+    now = timezone.now()
+    if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
+        ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
+        device.last_used_at = now

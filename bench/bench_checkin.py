@@ -45,8 +45,11 @@ def _prepare():
     return session, venue, urls, session_cookie_value(user), token
 
 
-def _run_clients(port, make_request):
-    """Run CLIENTS threads, each sending PER_CLIENT requests (after WARMUP); return (latencies, seconds, errors)."""
+def _run_clients(port, make_request, pid=None):
+    """Run CLIENTS threads, each sending PER_CLIENT requests (after WARMUP); return
+    (latencies, seconds, errors, server CPU seconds during the measured requests)."""
+    from bench.common import cpu_seconds
+
     latencies, errors = [], []
     lock = threading.Lock()
     barrier = threading.Barrier(CLIENTS + 1)
@@ -74,23 +77,25 @@ def _run_clients(port, make_request):
     for thread in threads:
         thread.start()
     barrier.wait()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds(pid) if pid else 0.0
     for thread in threads:
         thread.join()
-    return latencies, time.perf_counter() - start, len(errors)
+    seconds, cpu = time.perf_counter() - start, (cpu_seconds(pid) - cpu_start) if pid else float("nan")
+    return latencies, seconds, len(errors), cpu
 
 
-def _row(name, latencies, seconds, errors):
+def _row(name, latencies, seconds, errors, cpu):
     from bench.common import percentile
 
     return {
         "name": name, "rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000,
         "p99": percentile(latencies, 99) * 1000, "n": len(latencies), "errors": errors,
+        "cpu_ms": 1000 * cpu / len(latencies), "cpu_share": cpu / seconds,
     }
 
 
 def run():
-    from bench.common import daphne_server, setup_django
+    from bench.common import SERVER_PIDS, daphne_server, setup_django
 
     setup_django()
     session, venue, urls, session_key, device_token = _prepare()
@@ -130,12 +135,12 @@ def run():
         return status == 201 and json.loads(data)["code"] == "ok"
 
     with daphne_server() as base:
-        port = int(base.rsplit(":", 1)[1])
+        port, pid = int(base.rsplit(":", 1)[1]), SERVER_PIDS[base]
         rows = [
-            _row("baseline: bare `HttpResponse(\"ok\")` (`GET /bench/ok`)", *_run_clients(port, bare)),
-            _row("desk scanner check-in (`POST …/scan/`, session + CSRF)", *_run_clients(port, scan)),
-            _row("device API check-in (`POST /api/checkins`, bearer token)", *_run_clients(port, api)),
-            _row("baseline again (drift check)", *_run_clients(port, bare)),
+            _row("baseline: bare `HttpResponse(\"ok\")` (`GET /bench/ok`)", *_run_clients(port, bare, pid)),
+            _row("desk scanner check-in (`POST …/scan/`, session + CSRF)", *_run_clients(port, scan, pid)),
+            _row("device API check-in (`POST /api/checkins`, bearer token)", *_run_clients(port, api, pid)),
+            _row("baseline again (drift check)", *_run_clients(port, bare, pid)),
         ]
     from attendance.models import CheckIn
 
@@ -145,13 +150,13 @@ def run():
     lines = [
         f"{CLIENTS} concurrent keep-alive clients × {PER_CLIENT} requests each (after {WARMUP} warm-up requests per client), "
         "one daphne process, SQLite (WAL) unless `DATABASE_URL` is set. Every check-in is a new person.\n",
-        "| path | requests/s | p50 (ms) | p99 (ms) | requests | errors | vs baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| path | requests/s | p50 (ms) | p99 (ms) | requests | errors | server CPU per request (ms) | server busy | vs baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         lines.append(
             f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p99']:.1f} | {row['n']} | {row['errors']} | "
-            f"{100 * row['rps'] / baseline:.0f}% |"
+            f"{row['cpu_ms']:.2f} | {100 * row['cpu_share']:.0f}% | {100 * row['rps'] / baseline:.0f}% |"
         )
     lines.append("")
     lines.append(

@@ -46,6 +46,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+SERVER_PIDS = {}  # base URL -> process id of a running daphne_server
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process (all its threads) has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
 def daphne_server(port=None, extra_env=None):
     """Run `daphne bench.asgi` against the benchmark database; yield its base URL."""
@@ -60,6 +70,7 @@ def daphne_server(port=None, extra_env=None):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[base] = proc.pid
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -73,6 +84,7 @@ def daphne_server(port=None, extra_env=None):
                 time.sleep(0.2)
         yield base
     finally:
+        SERVER_PIDS.pop(base, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)

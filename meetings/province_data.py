@@ -130,3 +130,6 @@ def load_reference_data(Province, RoleCategory):
         for code, name_th, name_en, order in ROLE_CATEGORIES
         if code not in have
     )
+    from meetings.reference_cache import clear_reference_cache
+
+    clear_reference_cache()

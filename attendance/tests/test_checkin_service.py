@@ -1,4 +1,7 @@
-"""perform_checkin: every result code, idempotency, audit, undo, broadcast after commit."""
+"""perform_checkin: every result code, idempotency, audit, undo, broadcast after commit.
+
+Every check-in case runs twice: through `perform_checkin` (one scan) and through the batch path
+the device API and the desk scanner use (attendance/checkin_batch.py), which must answer alike."""
 import datetime
 
 import pytest
@@ -26,9 +29,31 @@ from meetings.tokens import make_personal_token
 pytestmark = pytest.mark.django_db
 
 
+PATH = {"batch": False}
+
+
+@pytest.fixture(autouse=True, params=["one scan", "batch"])
+def checkin_path(request, monkeypatch):
+    monkeypatch.setitem(PATH, "batch", request.param == "batch")
+
+
 def scan(session, registration_or_text, venue, **kwargs):
     scanned = registration_or_text if isinstance(registration_or_text, str) else registration_or_text.get_personal_url()
-    return perform_checkin(session=session, method=CheckInMethod.SCANNER, scanned=scanned, venue=venue, **kwargs)
+    if not PATH["batch"]:
+        return perform_checkin(session=session, method=CheckInMethod.SCANNER, scanned=scanned, venue=venue, **kwargs)
+    from django.utils.translation import get_language
+
+    from attendance.checkin_batch import CheckinJob, perform_checkins
+
+    user = kwargs.pop("user", None)
+    at = kwargs.pop("at", None) or timezone.now()
+    job = CheckinJob(
+        method=CheckInMethod.SCANNER, scanned=scanned, venue_id=venue.pk, session_id=session.pk,
+        user_id=user.pk if user else None, language=get_language(), at=at, **kwargs,
+    )
+    (outcome,) = perform_checkins([job])
+    assert outcome.allowed
+    return outcome.result
 
 
 def test_ok_records_checkin_and_audit_event(open_session, lampang_venue, attendee, lampang_officer):
@@ -152,6 +177,7 @@ def test_messages_are_translated_to_thai(open_session, lampang_venue, attendee):
 def test_broadcast_only_after_commit(open_session, lampang_venue, attendee, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("attendance.services.notify_attendance", sent.append)
+    monkeypatch.setattr("attendance.checkin_batch.notify_attendance", sent.append)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         scan(open_session, attendee, lampang_venue)
         assert sent == []
