@@ -1,14 +1,18 @@
 """Desk scanner (camera + manual search), and central staff's manual check-in and undo."""
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from attendance.checkin_batch import CheckinJob, submit_checkin
 from attendance.db_threads import run_for_request
 from attendance.forms import ManualCheckinForm, UndoCheckinForm
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
+from attendance.scanner_pass import HEADER, RENEW_AFTER, make_scanner_pass, read_scanner_pass
 from attendance.search import search_registrations_for_user
 from attendance.services import CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
@@ -41,14 +45,33 @@ def scanner(request, session_pk, venue_pk):
         "ready": _("Ready to scan"),
         "working": _("Checking…"),
     }
-    return render(request, "attendance/scanner.html", {"venue": venue, "session": venue.session, "scanner_strings": strings})
+    return render(request, "attendance/scanner.html", {
+        "venue": venue, "session": venue.session, "scanner_strings": strings, "scanner_pass": _scanner_pass(request, venue),
+    })
 
 
 @require_POST
 async def scan(request, session_pk, venue_pk):
     """JSON: {"code": scanned text} or {"registration_id": id} (manual search), plus a client "nonce".
 
-    Async only to run the work on a database thread (attendance/db_threads.py)."""
+    A scanned code with a valid scanner pass (attendance/scanner_pass.py) goes straight to the
+    check-in queue; anything else takes the full path, on a database thread."""
+    data = json_body(request)
+    code = data.get("code")
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    held = read_scanner_pass(request.headers.get(HEADER), session_id=session_pk, venue_id=venue_pk, session_key=session_key)
+    if held is not None and data.get("registration_id") is None and isinstance(code, str) and code.strip():
+        user_id, age = held
+        job = CheckinJob(
+            method=CheckInMethod.SCANNER, scanned=code[:1000], nonce=str(data.get("nonce") or "")[:64], venue_id=venue_pk,
+            session_id=session_pk, user_id=user_id, ip_address=client_ip(request), language=get_language() or "th",
+        )
+        outcome = await submit_checkin(request, job)
+        if outcome.allowed:
+            body = outcome.data
+            if age > RENEW_AFTER:
+                body = {**body, "scanner_pass": make_scanner_pass(user_id, session_pk, venue_pk, session_key)}
+            return JsonResponse(body)
     return await run_for_request(request, _scan, request, session_pk, venue_pk)
 
 
@@ -78,7 +101,11 @@ def _scan(request, session_pk, venue_pk):
             session=venue.session, method=CheckInMethod.SCANNER, scanned=code[:1000], venue=venue,
             user=request.user, nonce=nonce, ip_address=client_ip(request),
         )
-    return JsonResponse(result.as_dict())
+    return JsonResponse({**result.as_dict(), "scanner_pass": _scanner_pass(request, venue)})
+
+
+def _scanner_pass(request, venue):
+    return make_scanner_pass(request.user.pk, venue.session_id, venue.pk, request.session.session_key)
 
 
 @require_GET

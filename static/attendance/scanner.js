@@ -2,7 +2,8 @@
    check-in endpoint and shows a large green / amber / red result. Rapid mode: the camera
    keeps scanning, the same code is ignored for DEDUP_MS, so the next person can step up
    at once. Manual search by name or phone is the fallback. No secrets here: the CSRF
-   token comes from the page. */
+   token and the scanner pass (a signed note that spares each scan the server's session and
+   permission reads; attendance/scanner_pass.py) come from the page, and answers renew the pass. */
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -11,6 +12,7 @@
   var scanUrl = root.dataset.scanUrl;
   var searchUrl = root.dataset.searchUrl;
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+  var scannerPass = root.dataset.scannerPass || "";
   var video = document.getElementById("scanner-video");
   var canvas = document.getElementById("scanner-canvas");
   var context = canvas.getContext("2d", { willReadFrequently: true });
@@ -78,10 +80,13 @@
     return fetch(scanUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "X-Scanner-Pass": scannerPass, "Accept": "application/json" },
       body: JSON.stringify(payload)
     }).then(function (response) {
       return response.json();
+    }).then(function (data) {
+      if (data && data.scanner_pass) { scannerPass = data.scanner_pass; }
+      return data;
     }).catch(function (error) {
       if (retries > 0) { return send(payload, retries - 1); }
       throw error;
