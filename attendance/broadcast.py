@@ -71,7 +71,7 @@ class DashboardPayloads:
 def build_dashboard_payloads(session_id, scopes=None):
     """Read one snapshot and serialise the views in `scopes` (province codes; None in it: the
     national view). Without scopes: the national view and all 77 provinces'."""
-    snapshot = get_attendance_snapshot(session_id)
+    snapshot = get_attendance_snapshot(session_id, feeds=None if scopes is None else set(scopes))
     if snapshot is None:
         return None
     if scopes is None:

@@ -14,6 +14,7 @@ from django.db.models.expressions import Window
 
 from attendance.models import CheckIn
 from meetings.models import Province, Region, Registration, RegistrationStatus, RoleCategory, Session
+from meetings.reference_cache import provinces_by_id, roles_by_id
 
 # Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
 # which is exact because no province can contribute more than FEED_SIZE to it.
@@ -36,21 +37,23 @@ def _totals(registered, checked_in, late, wrong_venue):
     }
 
 
-def get_attendance_snapshot(session_id):
+def get_attendance_snapshot(session_id, feeds=None):
     """Absolute attendance counts of one session, for every province (a plain, JSON-safe dict).
 
-    Five queries whatever the size of the session; the caller checks permission. Returns None
-    for an unknown session. Only active registrations count; a check-in is late when it was
-    recorded after the session's start.
+    `feeds` says whose latest arrivals to read: a set of province codes, None in it for the
+    national feed; by default every province's (the national feed is then cut from theirs).
+    Three or four queries whatever the size of the session (provinces and roles come from the
+    reference cache); the caller checks permission. Returns None for an unknown session. Only
+    active registrations count; a check-in is late when it was recorded after the session's start.
     """
     session = Session.objects.filter(pk=session_id).values("starts_at").first()
     if session is None:
         return None
     starts_at = session["starts_at"]
     generated_at = time.time()  # before the reads: a screen may drop anything computed earlier
-    provinces = list(Province.objects.order_by("code").values_list("id", "code", "region"))
-    roles = list(RoleCategory.objects.order_by("order", "code").values_list("id", "code"))
-    role_code = dict(roles)
+    provinces = sorted(((p.id, p.code, p.region) for p in provinces_by_id().values()), key=lambda p: p[1])
+    roles = sorted(((r.order, r.code, r.id) for r in roles_by_id().values()))
+    role_code = {role_id: code for _, code, role_id in roles}
 
     rows = (
         Registration.objects.active()
@@ -70,42 +73,33 @@ def get_attendance_snapshot(session_id):
             row["registered"], row["checked_in"], row["late"], row["wrong_venue"],
         ]
 
-    feed_rows = (
-        CheckIn.objects.filter(session_id=session_id, registration__status=RegistrationStatus.ACTIVE)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("registration__province_id")],
-                order_by=[F("checked_in_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank__lte=FEED_SIZE)
-        .values_list(
-            "id", "checked_in_at", "wrong_venue", "registration__province_id", "registration__role_id",
-            "registration__prefix", "registration__first_name", "registration__last_name",
-        )
+    code_of = {province_id: code for province_id, code, _ in provinces}
+    arrivals = CheckIn.objects.filter(session_id=session_id, registration__status=RegistrationStatus.ACTIVE)
+    fields = (
+        "id", "checked_in_at", "wrong_venue", "registration__province_id", "registration__role_id",
+        "registration__prefix", "registration__first_name", "registration__last_name",
     )
-    feeds = {}
-    for pk, at, wrong_venue, province_id, role_id, prefix, first_name, last_name in feed_rows:
-        feeds.setdefault(province_id, []).append(
-            {
-                "id": pk,
-                "at": at.isoformat(),
-                "t": at.timestamp(),
-                "name": f"{prefix}{first_name} {last_name}",
-                "role": role_code[role_id],
-                "late": at > starts_at,
-                "wrong_venue": wrong_venue,
-            }
-        )
+    per_province = Window(RowNumber(), partition_by=[F("registration__province_id")], order_by=[F("checked_in_at").desc(), F("id").desc()])
+    national_feed = None
+    if feeds is None:
+        feed_rows = list(arrivals.annotate(rank=per_province).filter(rank__lte=FEED_SIZE).values_list(*fields))
+    else:
+        wanted = [province_id for province_id, code, _ in provinces if code in feeds]
+        feed_rows = list(
+            arrivals.filter(registration__province_id__in=wanted).annotate(rank=per_province).filter(rank__lte=FEED_SIZE).values_list(*fields)
+        ) if wanted else []
+        if None in feeds:
+            national_rows = arrivals.order_by("-checked_in_at", "-id").values_list(*fields)[:FEED_SIZE]
+            national_feed = [_arrival(row, starts_at, role_code, code_of) for row in national_rows]
+    feeds_by_province = {}
+    for row in feed_rows:
+        feeds_by_province.setdefault(row[3], []).append(_arrival(row, starts_at, role_code, code_of))
 
     snapshot_provinces = []
     for province_id, code, region in provinces:
         by_role = counts.get(province_id, {})
         sums = [sum(v[i] for v in by_role.values()) for i in range(4)]
-        feed = sorted(feeds.get(province_id, []), key=lambda item: (-item["t"], -item["id"]))
-        for item in feed:
-            item["province"] = code
+        feed = sorted(feeds_by_province.get(province_id, []), key=lambda item: (-item["t"], -item["id"]))
         snapshot_provinces.append(
             {
                 "code": code,
@@ -115,12 +109,29 @@ def get_attendance_snapshot(session_id):
                 "latest": feed,
             }
         )
-    return {
+    snapshot = {
         "session_id": int(session_id),
         "starts_at": starts_at.isoformat(),
         "generated_at": generated_at,
-        "role_order": [code for _, code in roles],
+        "role_order": [code for _, code, _ in roles],
         "provinces": snapshot_provinces,
+    }
+    if national_feed is not None:
+        snapshot["latest"] = national_feed
+    return snapshot
+
+
+def _arrival(row, starts_at, role_code, code_of):
+    pk, at, wrong_venue, province_id, role_id, prefix, first_name, last_name = row
+    return {
+        "id": pk,
+        "at": at.isoformat(),
+        "t": at.timestamp(),
+        "name": f"{prefix}{first_name} {last_name}",
+        "role": role_code[role_id],
+        "province": code_of[province_id],
+        "late": at > starts_at,
+        "wrong_venue": wrong_venue,
     }
 
 
@@ -170,7 +181,9 @@ def _view(snapshot, provinces, province_code):
         region["registered"] += province["registered"]
         region["checked_in"] += province["checked_in"]
         feed.extend(province["latest"])
-    if len(provinces) > 1:
+    if province_code is None and "latest" in snapshot:
+        feed = snapshot["latest"]  # read as such (a snapshot cut for the screens of one process)
+    elif len(provinces) > 1:
         feed.sort(key=lambda item: (-item["t"], -item["id"]))
     return {
         "scope": "national" if province_code is None else "province",

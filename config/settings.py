@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Keep last: runs the stack above in one thread under ASGI (see its docstring).
+    "config.middleware.OneThreadPerRequest",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,7 +117,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # Live dashboards get at most one update per this many seconds per session and server process.
-ATTENDANCE_BROADCAST_INTERVAL = env_int("ATTENDANCE_BROADCAST_INTERVAL_MS", 200) / 1000
+ATTENDANCE_BROADCAST_INTERVAL = env_int("ATTENDANCE_BROADCAST_INTERVAL_MS", 100) / 1000
 if ATTENDANCE_BROADCAST_INTERVAL < 0:
     raise ImproperlyConfigured("ATTENDANCE_BROADCAST_INTERVAL_MS must not be negative.")
 

@@ -232,7 +232,7 @@ async def test_burst_of_100_checkins_is_coalesced(settings, central_organiser, l
 
     reads = []
     real_snapshot = broadcast.get_attendance_snapshot
-    monkeypatch.setattr(broadcast, "get_attendance_snapshot", lambda sid: reads.append(sid) or real_snapshot(sid))
+    monkeypatch.setattr(broadcast, "get_attendance_snapshot", lambda sid, **kw: reads.append(sid) or real_snapshot(sid, **kw))
 
     await check_in_many(session)  # 100 transactions, 100 notify_attendance calls
     await flush_attendance_broadcasts()
