@@ -137,3 +137,15 @@ async def test_hundred_concurrent_api_scans_of_one_qr_through_the_queue(open_ses
     assert codes == {OK: 1, ALREADY_CHECKED_IN: 99}
     assert await database_sync_to_async(CheckIn.objects.count)() == 1
     assert await database_sync_to_async(CheckInEvent.objects.count)() == 1
+
+
+def test_a_cached_venue_follows_a_change_of_its_session(open_session, lampang_venue, lampang_officer, attendee):
+    """Venues and their sessions are cached for a few seconds, but saving a session clears the cache:
+    closing the check-in window takes effect from the next scan."""
+    job = CheckinJob(method=CheckInMethod.SCANNER, scanned=attendee.get_personal_url(), venue_id=lampang_venue.pk,
+                     session_id=open_session.pk, user_id=lampang_officer.pk)
+    assert perform_checkins([CheckinJob(**{**job.__dict__, "scanned": "garbage"})])[0].result.code == UNKNOWN_TOKEN  # cached now
+    open_session.checkin_closes_at = timezone.now() - timezone.timedelta(minutes=1)
+    open_session.save()
+    assert perform_checkins([job])[0].result.code == "not_open"
+    assert not CheckIn.objects.exists()

@@ -1,5 +1,6 @@
 """The live dashboard socket: who may connect, the snapshot on connect, updates only after commit,
 coalesced bursts, and a channel layer that is down."""
+import asyncio
 import logging
 
 import pytest
@@ -274,3 +275,33 @@ async def test_checkin_succeeds_when_the_channel_layer_is_down_and_screens_catch
     messages = await drain(ws)
     assert messages[-1]["data"]["totals"]["checked_in"] == 2
     await ws.disconnect()
+
+
+# --- one relay per server process ------------------------------------------------------------
+
+
+async def test_screens_share_one_member_of_the_sessions_group(live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks):
+    """However many screens a process holds, the channel layer sees one member for it (its relay),
+    so a change costs the layer one message per process, not one per screen."""
+    from channels.layers import get_channel_layer
+
+    from attendance.groups import attendance_group
+
+    screens = [await connected(live_session.pk, central_organiser) for _ in range(4)] + [await connected(live_session.pk, lampang_officer)]
+    for ws in screens:
+        assert (await ws.receive_json_from())["type"] == "snapshot"
+    layer = get_channel_layer()
+    assert len(layer.groups[attendance_group(live_session.pk)]) == 1
+
+    # A change told by another process (only through the layer) reaches every screen here.
+    await check_in(live_session, "สมชาย", lambda execute: django_capture_on_commit_callbacks(execute=False))
+    await layer.group_send(attendance_group(live_session.pk), {"type": "attendance.changed", "session_id": live_session.pk})
+    await asyncio.sleep(0.2)
+    await flush_attendance_broadcasts()
+    for ws in screens:
+        messages = await drain(ws)
+        assert messages and messages[-1]["data"]["totals"]["checked_in"] == 1
+
+    for ws in screens:
+        await ws.disconnect()
+    assert not layer.groups.get(attendance_group(live_session.pk))  # the last screen gone: the relay left
