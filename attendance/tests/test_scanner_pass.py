@@ -110,3 +110,34 @@ def test_manual_pick_never_uses_the_pass(client, lampang_officer, lampang_venue,
 def test_the_scanner_script_sends_the_pass_and_keeps_the_renewed_one():
     script = (settings.BASE_DIR / "static" / "attendance" / "scanner.js").read_text()
     assert '"X-Scanner-Pass": scannerPass' in script and "scannerPass = data.scanner_pass" in script
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_over_asgi_the_quick_path_answers_in_the_users_language(lampang_officer, lampang_venue, open_session):
+    """Through the ASGI handler (as under daphne) the scan runs on a database thread and still
+    answers in the language of the request: Thai by default, English when the user switched."""
+    from channels.db import database_sync_to_async
+    from django.test import AsyncClient
+
+    from attendance.tests.sockets import session_cookie_value
+
+    key = await database_sync_to_async(session_cookie_value)(lampang_officer)
+    people = [await database_sync_to_async(make_registration)(open_session, "TH-52", venue=lampang_venue) for _ in range(2)]
+    urls = [await database_sync_to_async(p.get_personal_url)() for p in people]
+    held = make_scanner_pass(lampang_officer.pk, lampang_venue.session_id, lampang_venue.pk, key)
+    answers = []
+    for url, language in zip(urls, ["th", "en"]):
+        client = AsyncClient()
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        if language == "en":
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        response = await client.post(
+            f"/sessions/{lampang_venue.session_id}/venues/{lampang_venue.pk}/scan/", json.dumps({"code": url, "nonce": language}),
+            content_type="application/json", headers={"X-Scanner-Pass": held},
+        )
+        answers.append(response.json())
+    assert [a["code"] for a in answers] == ["ok", "ok"]
+    assert answers[0]["registration"]["province"] == "ลำปาง" and answers[0]["message"] != "Checked in"
+    assert answers[1]["registration"]["province"] == "Lampang" and answers[1]["message"] == "Checked in"
+    assert await database_sync_to_async(CheckIn.objects.filter(recorded_by=lampang_officer).count)() == 2
