@@ -162,6 +162,7 @@ class _Relay:
         self.channel = None
         self.receiver = None
         self.joined = set()
+        self.rejoin = False  # a join failed: the receiver joins again before it listens
         self.updates = _Coalescer(loop, broadcast_interval, self._update_screens, "screens")
         self.reads = {}  # session id -> future of a snapshot read screens that connect together share
         self.read_locks = {}
@@ -232,7 +233,7 @@ class _Relay:
             if self.receiver is not None:
                 self.receiver.cancel()
                 self.receiver = None
-            self.layer, self.channel, self.joined = layer, None, set()
+            self.layer, self.channel, self.joined, self.rejoin = layer, None, set(), False
         return layer
 
     async def _join(self, session_id):
@@ -242,14 +243,15 @@ class _Relay:
         try:
             if self.channel is None:
                 self.channel = await layer.new_channel(prefix="attendance-relay")
-            if self.receiver is None:
-                self.receiver = self.loop.create_task(self._receive(layer, self.channel))
             if session_id not in self.joined:
                 await layer.group_add(attendance_group(session_id), self.channel)
                 self.joined.add(session_id)
         except Exception:
             # This process's own check-ins still reach the screen; the receiver joins again.
+            self.rejoin = True
             logger.warning("dashboard relay could not join session %s on the channel layer", session_id, exc_info=True)
+        if self.receiver is None and self.channel is not None:
+            self.receiver = self.loop.create_task(self._receive(layer, self.channel))
 
     async def _leave(self, session_id):
         if session_id in self.joined and self.layer is not None:
@@ -263,7 +265,7 @@ class _Relay:
         failures = 0
         while True:
             try:
-                if failures or len(self.joined) < len(self.screens):
+                if failures or self.rejoin:
                     await self._rejoin(layer, channel)
                 message = await layer.receive(channel)
             except asyncio.CancelledError:
@@ -288,6 +290,17 @@ class _Relay:
             await layer.group_add(attendance_group(session_id), channel)
             self.joined.add(session_id)
             self.changed(session_id)
+        self.rejoin = False
+
+    async def close(self):
+        """Leave every group and stop receiving (a server or a test's event loop about to stop)."""
+        for session_id in list(self.joined):
+            await self._leave(session_id)
+        self.screens.clear()
+        if self.receiver is not None:
+            self.receiver.cancel()
+            await asyncio.gather(self.receiver, return_exceptions=True)
+            self.receiver = None
 
 
 class _Notifier(_Coalescer):
@@ -391,6 +404,11 @@ async def attach_screen(screen, session_id, province):
 
 async def detach_screen(screen):
     await _for_loop(asyncio.get_running_loop())[1].detach(screen)
+
+
+async def close_attendance_relay():
+    """Stop this event loop's relay: its groups are left and its receiver stopped."""
+    await _for_loop(asyncio.get_running_loop())[1].close()
 
 
 async def flush_attendance_broadcasts():
