@@ -49,7 +49,7 @@ from attendance.services import (
     perform_checkin,
     touch_device,
 )
-from meetings.models import Registration, Venue
+from meetings.models import Registration
 from meetings.reference_cache import attach_reference_data
 from meetings.tokens import read_personal_token
 

@@ -1,7 +1,5 @@
 """Under ASGI the middleware stack runs in sync mode, in one thread per request (config/middleware.py)."""
-import pytest
 from asgiref.sync import SyncToAsync, iscoroutinefunction
-from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.utils.deprecation import MiddlewareMixin
 
