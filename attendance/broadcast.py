@@ -83,6 +83,11 @@ def build_dashboard_payloads(session_id, scopes=None):
     return DashboardPayloads(snapshot["session_id"], snapshot["generated_at"], national, provinces)
 
 
+def _changed_event(session_id):
+    """The group message telling relays that a session's attendance changed."""
+    return {"type": EVENT_TYPE, "session_id": session_id}
+
+
 class _Coalescer:
     """Runs `send(session_id)` for changed sessions on one event loop: at most one round per
     interval, the first change after a quiet spell at once; a failed round is retried later
@@ -317,7 +322,7 @@ class _Notifier(_Coalescer):
     async def _send(self, session_id):
         layer = get_channel_layer()
         if layer is not None:
-            await layer.group_send(attendance_group(session_id), {"type": EVENT_TYPE, "session_id": session_id})
+            await layer.group_send(attendance_group(session_id), _changed_event(session_id))
 
 
 _registry_lock = threading.Lock()
@@ -377,7 +382,7 @@ def _send_now(session_id):
     """Without a server loop there is nothing to coalesce on and no screen here: tell the others now."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(attendance_group(session_id), {"type": EVENT_TYPE, "session_id": session_id})
+        async_to_sync(layer.group_send)(attendance_group(session_id), _changed_event(session_id))
 
 
 def notify_attendance(session_id):

@@ -3,8 +3,9 @@
 At the door scans arrive together. A database thread (attendance/db_threads.py) takes every scan
 waiting in the queue, up to BATCH_MAX, and checks them in together: one query for each kind of
 thing to read (scanner devices, venues, registrations) and ONE transaction inserting every new
-CheckIn and CheckInEvent, instead of four or five statements per person. Under load that divides the database work per scan by the size of the batch; a lone scan
-is a batch of one, and costs what `perform_checkin` costs.
+CheckIn and CheckInEvent, instead of four or five statements per person. Under load that divides
+the database work per scan by the size of the batch; a lone scan is a batch of one, and costs what
+`perform_checkin` costs.
 
 The answers are `perform_checkin`'s, code for code: the same validation, messages and nonce rules
 (the service tests run one list of cases through both). When the database refuses the batch's
@@ -24,29 +25,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.handlers.asgi import ASGIRequest
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from attendance.broadcast import notify_attendance, serving_loop
 from attendance.checkin_cache import devices_by_token_hash, venues_by_id
-from attendance.db_threads import db_thread_count, submit_to_db_thread
-from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, ScannerDevice
+from attendance.db_threads import db_thread_count, run_for_request, served_over_asgi, submit_to_db_thread
+from attendance.models import CheckIn, CheckInEvent, ScannerDevice
 from attendance.services import (
     MESSAGES,
     NONCE_MAX,
     OK,
     UNKNOWN_TOKEN,
-    WRONG_SESSION,
     WRONG_VENUE,
     CheckinError,
     CheckinResult,
     _message_for,
     _result_for_existing,
     check_registration_for_checkin,
+    checkin_event,
     extract_personal_token,
     is_expected_venue,
     perform_checkin,
+    refusal_result,
     touch_device,
 )
 from meetings.models import Registration
@@ -94,11 +95,11 @@ def _contexts(jobs):
     """Each job's _Context, or None when its device token or venue does not check out (read
     through attendance/checkin_cache.py: usually no query at all)."""
     hashes = {ScannerDevice.hash_token(j.device_token) for j in jobs if j.device_token}
-    devices = devices_by_token_hash(hashes) if hashes else {}
+    devices = devices_by_token_hash(hashes)
     for device in devices.values():
         touch_device(device)
     venue_ids = {j.venue_id for j in jobs if j.venue_id is not None}
-    venues = venues_by_id(venue_ids) if venue_ids else {}
+    venues = venues_by_id(venue_ids)
     User = get_user_model()
     contexts = []
     for job in jobs:
@@ -132,11 +133,6 @@ def _registrations(jobs):
     return [by_key.get(keys[index]) if keys[index] else None for index in range(len(jobs))]
 
 
-def _refusal(error):
-    registration = None if error.code == WRONG_SESSION else error.extra.get("registration")
-    return CheckinResult(error.code, str(error.message), registration)
-
-
 def perform_checkins(jobs):
     """Check a batch of scans in; return one JobOutcome per job, in order."""
     outcomes = [None] * len(jobs)
@@ -153,7 +149,7 @@ def perform_checkins(jobs):
                     raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
                 check_registration_for_checkin(registration, context.session, job.at)
             except CheckinError as error:
-                outcomes[index] = _outcome(_refusal(error))
+                outcomes[index] = _outcome(refusal_result(error))
                 continue
         candidates.append((index, registration, context, (job.nonce or "")[:NONCE_MAX]))
 
@@ -202,14 +198,9 @@ def _record(jobs, candidates, outcomes):
     if new:
         with transaction.atomic():
             CheckIn.objects.bulk_create([checkin for _, _, checkin in new])
-            CheckInEvent.objects.bulk_create([
-                CheckInEvent(
-                    session=checkin.session, registration=registration, action=CheckInEventAction.CHECKIN,
-                    method=checkin.method, venue=checkin.venue, device=checkin.device, user=checkin.recorded_by,
-                    at=checkin.checked_in_at, wrong_venue=checkin.wrong_venue, ip_address=jobs[index].ip_address,
-                )
-                for index, registration, checkin in new
-            ])
+            CheckInEvent.objects.bulk_create(
+                [checkin_event(checkin, ip_address=jobs[index].ip_address) for index, _, checkin in new]
+            )
             for session_id in {checkin.session_id for _, _, checkin in new}:
                 transaction.on_commit(lambda session_id=session_id: notify_attendance(session_id))
 
@@ -303,8 +294,6 @@ async def submit_checkin(request, job):
 
     Under WSGI (Django's test client and live server) the request's own thread runs it as a
     batch of one, in the request's transaction (see attendance/db_threads.py)."""
-    if not isinstance(request, ASGIRequest):
-        from asgiref.sync import sync_to_async
-
-        return (await sync_to_async(perform_checkins, thread_sensitive=True)([job]))[0]
+    if not served_over_asgi(request):
+        return (await run_for_request(request, perform_checkins, [job]))[0]
     return await _queue.submit(job)

@@ -79,9 +79,14 @@ async def run_on_db_thread(fn, *args, **kwargs):
 
 async def run_for_request(request, fn, *args, **kwargs):
     """Run a request's sync work on a database thread when it came through ASGI, else in its own thread."""
-    if not isinstance(request, ASGIRequest):
+    if not served_over_asgi(request):
         return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
     return await run_on_db_thread(fn, *args, **kwargs)
+
+
+def served_over_asgi(request):
+    """Whether the request came through the ASGI server (else WSGI: its own thread and connection)."""
+    return isinstance(request, ASGIRequest)
 
 
 def close_db_thread_connections(timeout=10):

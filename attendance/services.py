@@ -210,11 +210,16 @@ def perform_checkin(
         check_registration_for_checkin(registration, session, at)
         return _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at)
     except CheckinError as error:
-        reg = error.extra.get("registration")
-        # Never show another session's attendee to a scanner of this one.
-        if error.code == WRONG_SESSION:
-            reg = None
-        return CheckinResult(error.code, str(error.message), reg)
+        return refusal_result(error)
+
+
+def refusal_result(error):
+    """The CheckinResult of a refused check-in (nothing recorded)."""
+    reg = error.extra.get("registration")
+    # Never show another session's attendee to a scanner of this one.
+    if error.code == WRONG_SESSION:
+        reg = None
+    return CheckinResult(error.code, str(error.message), reg)
 
 
 def _lock_registration(registration):
@@ -251,22 +256,27 @@ def _insert_checkin(registration, session, method, venue, user, device, nonce, r
             device=device,
             nonce=nonce,
         )
-        CheckInEvent.objects.create(
-            session=session,
-            registration=registration,
-            action=CheckInEventAction.CHECKIN,
-            method=method,
-            venue=venue,
-            device=device,
-            user=checkin.recorded_by,
-            at=at,
-            wrong_venue=wrong_venue,
-            reason=reason,
-            ip_address=ip_address,
-        )
+        checkin_event(checkin, reason=reason, ip_address=ip_address).save()
         session_id = session.pk
         transaction.on_commit(lambda: notify_attendance(session_id))
     return checkin
+
+
+def checkin_event(checkin, *, reason="", ip_address=None):
+    """The audit event of a new check-in (unsaved): who, when, how and where, as recorded."""
+    return CheckInEvent(
+        session=checkin.session,
+        registration=checkin.registration,
+        action=CheckInEventAction.CHECKIN,
+        method=checkin.method,
+        venue=checkin.venue,
+        device=checkin.device,
+        user=checkin.recorded_by,
+        at=checkin.checked_in_at,
+        wrong_venue=checkin.wrong_venue,
+        reason=reason,
+        ip_address=ip_address,
+    )
 
 
 def _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at):

@@ -188,9 +188,6 @@ async def _scenario(bases, session_id, ids, cookie):
     def server_cpu():
         return sum(_server_cpu(base) for base in bases)
 
-    def client_cpu():
-        return time.process_time()
-
     async def open_screens(n):
         new = [Screen() for _ in range(n)]
         for k in range(0, n, 50):  # connect in waves, like screens returning after a restart
@@ -219,10 +216,10 @@ async def _scenario(bases, session_id, ids, cookie):
         connect_errors = collections.Counter(s.error for s in screens if s.error)
         for s in screens:
             s.messages.clear()
-        cpu, own = server_cpu(), client_cpu()
+        cpu, own = server_cpu(), time.process_time()
         commits, took = await _check_in(ports, ids, LOAD_SECONDS)
         busy[f"{SCREENS} screens"] = (server_cpu() - cpu) / took
-        client_busy = (client_cpu() - own) / took
+        client_busy = (time.process_time() - own) / took
         await asyncio.sleep(2)
         delays, missing = _delays(commits, already, screens)
         finals = {s.messages[-1][1] if s.messages else None for s in screens}
