@@ -17,7 +17,6 @@ Used by the device API (`POST /api/checkins`, whose bearer token is verified her
 batch) and by the desk scanner holding a valid scanner pass (attendance/scanner_pass.py).
 """
 import asyncio
-import functools
 import threading
 import time
 from collections import deque
@@ -28,10 +27,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
+from attendance.batch_sql import insert_all, registrations_by_token_key
 from attendance.broadcast import notify_attendance, serving_loop
 from attendance.checkin_cache import devices_by_token_hash, venues_by_id
 from attendance.db_threads import db_thread_count, run_for_request, served_over_asgi, submit_to_db_thread
-from attendance.models import CheckIn, CheckInEvent, ScannerDevice
+from attendance.models import CheckIn, ScannerDevice
 from attendance.services import (
     MESSAGES,
     NONCE_MAX,
@@ -50,7 +50,6 @@ from attendance.services import (
     refusal_result,
     touch_device,
 )
-from meetings.models import Registration
 from meetings.reference_cache import attach_reference_data
 from meetings.tokens import read_personal_token
 
@@ -113,13 +112,6 @@ def _contexts(jobs):
     return contexts
 
 
-@functools.lru_cache(maxsize=BATCH_MAX)
-def _lookup_sql(count):
-    """The registrations-by-token query for `count` keys, compiled by the ORM once per size: on the
-    check-in path compiling it cost as much as running it (measured: 0.55 ms against 0.25 ms)."""
-    return Registration.objects.filter(token_key__in=[f"k{i}" for i in range(count)]).order_by().query.sql_with_params()[0]
-
-
 def _registrations(jobs):
     keys = {}
     for index, job in enumerate(jobs):
@@ -128,7 +120,7 @@ def _registrations(jobs):
     wanted = {key for key in keys.values() if key}
     # Provinces and roles come from the process's reference cache, not from joins; the venue is
     # read only for the rare wrong-venue message.
-    found = attach_reference_data(list(Registration.objects.raw(_lookup_sql(len(wanted)), sorted(wanted)))) if wanted else []
+    found = attach_reference_data(registrations_by_token_key(wanted))
     by_key = {registration.token_key: registration for registration in found}
     return [by_key.get(keys[index]) if keys[index] else None for index in range(len(jobs))]
 
@@ -197,10 +189,8 @@ def _record(jobs, candidates, outcomes):
 
     if new:
         with transaction.atomic():
-            CheckIn.objects.bulk_create([checkin for _, _, checkin in new])
-            CheckInEvent.objects.bulk_create(
-                [checkin_event(checkin, ip_address=jobs[index].ip_address) for index, _, checkin in new]
-            )
+            insert_all([checkin for _, _, checkin in new])
+            insert_all([checkin_event(checkin, ip_address=jobs[index].ip_address) for index, _, checkin in new])
             for session_id in {checkin.session_id for _, _, checkin in new}:
                 transaction.on_commit(lambda session_id=session_id: notify_attendance(session_id))
 

@@ -33,8 +33,9 @@ _threads = 0
 
 
 def db_thread_count():
-    """One thread on SQLite (a single writer), four elsewhere."""
-    return 1 if connections["default"].vendor == "sqlite" else 4
+    """One thread on SQLite (a single writer), four elsewhere. Read from the settings: asking
+    `connections` would make a connection object in the caller's thread (a request's, each time)."""
+    return 1 if connections.settings["default"]["ENGINE"].endswith("sqlite3") else 4
 
 
 def _get_executor():
