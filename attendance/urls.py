@@ -8,9 +8,9 @@ VENUE = "sessions/<int:session_pk>/venues/<int:venue_pk>/"
 
 urlpatterns = [
     # --- check-in: desk scanner, manual check-in and undo ---
+    path(VENUE + "scan/", checkin.scan, name="scan"),  # first: the desk scanners' hot path
     path("sessions/<int:session_pk>/checkin/", checkin.checkin_home, name="checkin_home"),
     path(VENUE + "scanner/", checkin.scanner, name="scanner"),
-    path(VENUE + "scan/", checkin.scan, name="scan"),
     path(VENUE + "search/", checkin.search, name="search"),
     path("sessions/<int:session_pk>/checkins/", checkin.checkins, name="checkins"),
     path("sessions/<int:session_pk>/checkins/manual/", checkin.manual_checkin, name="manual_checkin"),
