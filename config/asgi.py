@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -18,3 +19,12 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# A server process lives long and keeps what start-up loaded (Django, the apps, their modules and
+# URL patterns) to the end: leave it out of the cyclic garbage collector's full collections,
+# which otherwise walk it again every few seconds under load with the whole process stopped.
+# Measured on bench_dashboard (500 screens, 100 check-ins/s, one process): full collections of
+# 100,000–190,000 objects paused the server for 50–130 ms each and made the p99 delay to the
+# screens 208 ms; after freezing the start-up objects they paused for 10–50 ms and p99 was 146 ms.
+# Reference counting still frees everything as usual; only start-up cycles are never collected.
+gc.freeze()
