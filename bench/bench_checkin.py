@@ -29,6 +29,7 @@ def _prepare():
     from django.utils import timezone
 
     from attendance.services import issue_scanner_device
+    from bench.common import analyze_database
     from attendance.tests.sockets import session_cookie_value
     from meetings.models import Province, Registration, RoleCategory
     from meetings.tests.factories import make_session, make_user, make_venue
@@ -46,6 +47,7 @@ def _prepare():
     urls = [reg.get_personal_url() for reg in Registration.objects.filter(session=session).order_by("pk")]
     user = make_user(f"bench-{time.time_ns()}", kind="provincial", province_code="TH-52")
     _device, token = issue_scanner_device(venue=venue, name="bench", user=user)
+    analyze_database()
     return session, venue, urls, session_cookie_value(user), token
 
 

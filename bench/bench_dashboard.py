@@ -34,6 +34,7 @@ def _prepare():
     from django.utils import timezone
 
     from attendance.services import issue_scanner_device
+    from bench.common import analyze_database
     from attendance.tests.sockets import session_cookie_value
     from meetings.models import Province, Registration, RoleCategory
     from meetings.tests.factories import make_session, make_user, make_venue
@@ -57,6 +58,7 @@ def _prepare():
     # Each person is checked in by their own province's desk, through the device API.
     scans = [(tokens[r.province_id], r.get_personal_url()) for r in Registration.objects.filter(session=session).order_by("?")]
     user = make_user("bench-warroom", kind="central")
+    analyze_database()
     return session.pk, scans, f"sessionid={session_cookie_value(user)}"
 
 
