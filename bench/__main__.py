@@ -5,7 +5,6 @@ section (a table with the measured figures next to a baseline from the same run)
 Run one with `python -m bench NAME` (e.g. `python -m bench import`).
 """
 import datetime
-import importlib
 import os
 import platform
 import subprocess
