@@ -9,17 +9,19 @@ values still go through the fields' own conversions (`get_db_prep_save`, the bac
 converters), so what is stored and read back is exactly what the ORM would store and read.
 """
 import functools
-import weakref
 
 from django.db import connections
 
 from meetings.models import Registration
 
-_per_connection = weakref.WeakKeyDictionary()  # connection wrapper -> {key: compiled statement}
+CACHE_ATTRIBUTE = "_prachum_batch_statements"
 
 
 def _cached(connection, key, build):
-    statements = _per_connection.setdefault(connection, {})
+    """A statement compiled for this connection object (one per thread), kept on it: the compiled
+    lookup refers to its connection, so a cache outside it would keep every thread's connection
+    object alive."""
+    statements = connection.__dict__.setdefault(CACHE_ATTRIBUTE, {})
     statement = statements.get(key)
     if statement is None:
         statement = statements[key] = build()

@@ -80,3 +80,28 @@ def test_insert_all_falls_back_to_bulk_create_without_returning(open_session, la
     monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
     checkins = insert_all(_new_checkins(open_session, lampang_venue, [make_registration(open_session, "TH-52")]))
     assert CheckIn.objects.get().registration_id == checkins[0].registration_id
+
+
+def test_compiled_statements_live_and_die_with_their_connection_object(open_session):
+    """A thread's connection object is not kept alive by the cache (threads that come and go, as
+    under a WSGI server, would otherwise leave one behind each)."""
+    import gc
+    import threading
+    import weakref
+
+    from django.db import connections
+
+    person = make_registration(open_session, "TH-52")
+    seen = []
+
+    def in_another_thread():
+        # A fresh connection object of this thread's own (SQLite test databases are files or shared memory).
+        registrations_by_token_key([person.token_key])
+        seen.append(weakref.ref(connections["default"]))
+        connections["default"].close()
+
+    thread = threading.Thread(target=in_another_thread)
+    thread.start()
+    thread.join()
+    gc.collect()
+    assert seen and seen[0]() is None
