@@ -31,7 +31,7 @@ from attendance.batch_sql import insert_all, registrations_by_token_key
 from attendance.broadcast import notify_attendance, serving_loop
 from attendance.checkin_cache import devices_by_token_hash, venues_by_id
 from attendance.db_threads import db_thread_count, run_for_request, served_over_asgi, submit_to_db_thread
-from attendance.models import CheckIn, ScannerDevice
+from attendance.models import ScannerDevice
 from attendance.services import (
     MESSAGES,
     NONCE_MAX,
@@ -46,6 +46,7 @@ from attendance.services import (
     checkin_event,
     extract_personal_token,
     is_expected_venue,
+    new_checkin,
     perform_checkin,
     refusal_result,
     touch_device,
@@ -179,10 +180,9 @@ def _record(jobs, candidates, outcomes):
             nonce = ""  # single-use per session and this batch gave it to somebody else: record without it
         if nonce:
             used.add((context.session.pk, nonce))
-        checkin = CheckIn(
-            registration=registration, session=context.session, venue=context.venue, method=job.method,
-            checked_in_at=job.at, wrong_venue=not is_expected_venue(registration, context.venue),
-            recorded_by=context.user, device=context.device, nonce=nonce,
+        checkin = new_checkin(
+            registration, context.session, job.method, context.venue, context.user, context.device, nonce, job.at,
+            wrong_venue=not is_expected_venue(registration, context.venue),
         )
         claimed[registration.pk] = checkin
         new.append((index, registration, checkin))

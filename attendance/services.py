@@ -241,22 +241,28 @@ def _existing_checkin(registration):
     return found[0]
 
 
+def new_checkin(registration, session, method, venue, user, device, nonce, at, wrong_venue):
+    """A CheckIn as every path records it (unsaved): the one-by-one service and the batch."""
+    return CheckIn(
+        registration=registration,
+        session=session,
+        venue=venue,
+        method=method,
+        checked_in_at=at,
+        wrong_venue=wrong_venue,
+        recorded_by=user if getattr(user, "is_authenticated", False) else None,
+        device=device,
+        nonce=nonce,
+    )
+
+
 def _insert_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at, wrong_venue):
     """Write the CheckIn and its audit event in one transaction; IntegrityError when either
     unique constraint (one check-in per registration, one use per nonce) refuses it."""
     with transaction.atomic():
-        checkin = CheckIn.objects.create(
-            registration=registration,
-            session=session,
-            venue=venue,
-            method=method,
-            checked_in_at=at,
-            wrong_venue=wrong_venue,
-            recorded_by=user if getattr(user, "is_authenticated", False) else None,
-            device=device,
-            nonce=nonce,
-        )
-        checkin_event(checkin, reason=reason, ip_address=ip_address).save()
+        checkin = new_checkin(registration, session, method, venue, user, device, nonce, at, wrong_venue)
+        checkin.save(force_insert=True)
+        checkin_event(checkin, reason=reason, ip_address=ip_address).save(force_insert=True)
         session_id = session.pk
         transaction.on_commit(lambda: notify_attendance(session_id))
     return checkin
@@ -287,24 +293,21 @@ def _record_checkin(registration, session, method, venue, user, device, nonce, r
     or the nonce was used for somebody else; both are answered from what is stored.
     """
     wrong_venue = not is_expected_venue(registration, venue)
-    args = (registration, session, method, venue, user, device)
-    try:
-        checkin = _insert_checkin(*args, nonce, reason, ip_address, at, wrong_venue)
-    except IntegrityError:
-        existing = _existing_checkin(registration)
-        if existing is not None:
-            return _result_for_existing(existing, registration, nonce)
-        if not nonce:
-            raise
-        # A nonce is single-use per session and this one marks another person's check-in:
-        # a client bug, not a reason to turn this person away. Record without it.
+    # A nonce is single-use per session. When the insert is refused and this person has no
+    # check-in, the nonce marks somebody else's: a client bug, not a reason to turn this person
+    # away, so the second attempt records without it.
+    for attempt_nonce in (nonce, "") if nonce else ("",):
         try:
-            checkin = _insert_checkin(*args, "", reason, ip_address, at, wrong_venue)
+            checkin = _insert_checkin(
+                registration, session, method, venue, user, device, attempt_nonce, reason, ip_address, at, wrong_venue
+            )
+            break
         except IntegrityError:
             existing = _existing_checkin(registration)
-            if existing is None:
+            if existing is not None:
+                return _result_for_existing(existing, registration, nonce)
+            if not attempt_nonce:
                 raise
-            return _result_for_existing(existing, registration, nonce)
     checkin.registration = registration
     code = WRONG_VENUE if wrong_venue else OK
     return CheckinResult(code, _message_for(code, checkin), registration, checkin, created=True)

@@ -96,16 +96,6 @@ def _run_clients(port, make_request, pid=None):
     return latencies, seconds, len(errors), cpu
 
 
-def _row(name, latencies, seconds, errors, cpu):
-    from bench.common import percentile
-
-    return {
-        "name": name, "rps": len(latencies) / seconds, "p50": statistics.median(latencies) * 1000,
-        "p99": percentile(latencies, 99) * 1000, "n": len(latencies), "errors": errors,
-        "cpu_ms": 1000 * cpu / len(latencies), "cpu_share": cpu / seconds,
-    }
-
-
 def run():
     from bench.common import SERVER_PIDS, daphne_server, setup_django
 
