@@ -22,12 +22,10 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Per-process caches (reference data, check-in devices and venues) must not carry one test's
-    rows into the next: a flushed table hands out the same ids again."""
-    from attendance.checkin_cache import clear_checkin_cache
+    """The per-process reference data cache must not carry one test's rows into the next: a
+    flushed table hands out the same ids again."""
     from meetings.reference_cache import clear_reference_cache
 
-    clear_checkin_cache()
     clear_reference_cache()
 
 
@@ -77,13 +75,3 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="prachum-test-")) / "test.sqlite3")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_database_threads(django_db_setup):
-    """The dashboards' database threads keep their connection open: close it before the test
-    database is dropped (PostgreSQL refuses to drop a database somebody is connected to)."""
-    yield
-    from attendance.db_threads import close_db_thread_connections
-
-    close_db_thread_connections()

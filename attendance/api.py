@@ -1,66 +1,83 @@
-"""JSON API for scanner devices (django-ninja). Mounted at /api/; schema at /api/openapi.json,
+"""JSON API for scanners (django-ninja). Mounted at /api/; schema at /api/openapi.json,
 interactive docs at /api/docs.
 
-Every call carries `Authorization: Bearer <device token>`. A token is issued per venue by
-its staff (Check-in → Scanner devices), is shown once, works only for its own session and
-venue, and stops working when revoked. Check-ins go through the same service as the desk
-scanner, so result codes are the same everywhere.
+Two kinds of scanner call it. A scanner device carries `Authorization: Bearer <device token>`: a
+token is issued per venue by its staff (Check-in → Scanner devices), is shown once, works only for
+its own session and venue, and stops working when revoked, on the next request. The desk scanner
+page calls the scanner endpoints (snapshot, batch upload, heartbeat) with its staff member's
+session cookie and CSRF token, for a venue that staff member may see. Every check-in goes through
+`attendance.services.perform_checkin`, so result codes are the same everywhere.
 """
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q
-from django.http import JsonResponse
-from django.utils.translation import get_language
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from ninja import NinjaAPI, Schema, Status
-from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
-from attendance.checkin_batch import CheckinJob, submit_checkin
-from attendance.db_threads import run_for_request
 from attendance.models import CheckIn, CheckInMethod, ScannerDevice
+from attendance.selectors import get_scanner_snapshot
 from attendance.services import (
+    BAD_SCAN,
+    DUPLICATE_NONCE,
+    NONCE_MAX,
     RESULT_CODES,
     CheckinError,
     authenticate_device,
     is_expected_venue,
     lookup_registration,
+    perform_checkin,
+    record_scanner_status,
+    refused,
 )
-from meetings.models import Registration
+from attendance.views._common import client_ip
+from meetings.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
+from meetings.models import Registration, Venue
+from meetings.permissions import is_staff_member
+from meetings.selectors import get_venue_for_user
+
+# One upload carries at most this many scans: a full offline morning goes up in a few dozen.
+BATCH_MAX = 200
+CODE_MAX = 1000
 
 
 class DeviceBearer(HttpBearer):
-    """`Authorization: Bearer <device token>`: an active device of the session.
+    """`Authorization: Bearer <device token>`: an active device, looked up on every request."""
 
-    With `in_batch=True` (the check-in operation) only the token's form is checked here: the
-    token is verified together with the scan, in one batch of database work
-    (attendance/checkin_batch.py), and an unknown or revoked token still answers 401 with
-    nothing recorded. Other operations look the device up here, on a database thread.
-    """
+    def authenticate(self, request, token):
+        return authenticate_device(token)
 
-    def __init__(self, in_batch=False):
-        self.in_batch = in_batch
-        super().__init__()
 
-    async def authenticate(self, request, token):
-        if self.in_batch:
-            return token if token.startswith(ScannerDevice.TOKEN_PREFIX) else None
-        device = await run_for_request(request, authenticate_device, token)
-        if device is not None:
-            request.device = device
-        return device
+class StaffSession(SessionAuth):
+    """The desk scanner page: a logged-in member of staff (session cookie and CSRF token)."""
+
+    def authenticate(self, request, key):
+        user = request.user
+        return user if is_staff_member(user) else None
 
 
 api = NinjaAPI(
     title="Prachum check-in API",
-    version="1",
+    version="2",
     description=(
-        "Scanner devices check participants in with their personal QR codes. Authenticate with "
-        "`Authorization: Bearer <device token>`; a token belongs to one venue of one session. "
-        "Result codes: " + ", ".join(f"`{code}`" for code in RESULT_CODES) + "."
+        "Scanners check participants in with their signed check-in tickets (badges, personal pages) "
+        "or, during the change, their personal-link QR codes. Devices authenticate with "
+        "`Authorization: Bearer <device token>` (one venue of one session); the desk scanner page "
+        "uses its staff session. Result codes: " + ", ".join(f"`{code}`" for code in RESULT_CODES) + "."
     ),
     auth=DeviceBearer(),
     urls_namespace="api",
 )
+SCANNERS = [DeviceBearer(), StaffSession()]
+
+
+@api.exception_handler(DATABASE_UNAVAILABLE[0])
+@api.exception_handler(DATABASE_UNAVAILABLE[1])
+def database_unavailable(request, exc):
+    return database_unavailable_response(request, exc)
 
 
 class CheckinIn(Schema):
@@ -128,6 +145,41 @@ class DeviceOut(Schema):
     venue_name: str
 
 
+class ClientIn(Schema):
+    """What a scanner says of itself with each upload or heartbeat."""
+
+    id: str = ""
+    label: str = ""
+    pending: int = 0
+    oldest_pending_at: datetime | None = None
+
+
+class BatchIn(Schema):
+    venue: int | None = None
+    client: ClientIn | None = None
+    # Each scan is {"code", "nonce", "scanned_at"}; checked one by one so that a bad scan gets
+    # its own code and the good ones in the same upload are still recorded.
+    scans: list[dict[str, Any]]
+
+
+class ScanResultOut(CheckinOut):
+    nonce: str = ""
+
+
+class BatchOut(Schema):
+    server_time: datetime
+    results: list[ScanResultOut]
+
+
+class HeartbeatIn(Schema):
+    venue: int | None = None
+    client: ClientIn
+
+
+class ServerTimeOut(Schema):
+    server_time: datetime
+
+
 def _person(registration):
     return {
         "id": registration.pk, "name": registration.full_name, "province": registration.province.name,
@@ -135,49 +187,146 @@ def _person(registration):
     }
 
 
+def _scanner_venue(request, venue_id):
+    """(venue, device, user) of a scanner call: a device's own venue, or a venue the staff member may see."""
+    auth = request.auth
+    if isinstance(auth, ScannerDevice):
+        if venue_id is not None and venue_id != auth.venue_id:
+            raise Http404
+        return auth.venue, auth, None
+    session_id = Venue.objects.filter(pk=venue_id).values_list("session_id", flat=True).first() if venue_id else None
+    if session_id is None:
+        raise Http404
+    return get_venue_for_user(auth, session_id, venue_id), None, auth
+
+
 @api.get("/device", response=DeviceOut, summary="The device this token belongs to")
 def device_info(request):
-    device = request.device
+    device = request.auth
     return {"name": device.name, "session_id": device.session_id, "session_title": device.session.title,
             "venue_id": device.venue_id, "venue_name": str(device.venue)}
+
+
+def _status(result):
+    return 201 if result.created else (200 if result.recorded else 400)
 
 
 @api.post(
     "/checkins",
     response={200: CheckinOut, 201: CheckinOut, 400: CheckinOut},
     summary="Check a participant in",
-    auth=DeviceBearer(in_batch=True),
     description=(
-        "`code` is what the scanner read from the personal QR code (the full personal URL, or the token). "
+        "`code` is what the scanner read: a check-in ticket (`PT1.…`) or a personal-link URL. "
         "Send a fresh random `nonce` per scan and the same one on retries: a retried request records once "
         "and answers like the first. 201: recorded now (`ok`, or `wrong_venue`: recorded with a warning). "
         "200: `already_checked_in` (with the first time) or a retried request. 400: nothing recorded "
-        "(`unknown_token`, `revoked`, `wrong_session`, `not_open`)."
+        "(`unknown_token`, `revoked`, `wrong_session`, `not_open`). 503 with Retry-After: the database "
+        "cannot be reached; keep the scan and send it again later."
     ),
 )
-async def create_checkin(request, payload: CheckinIn):
-    job = CheckinJob(
-        method=CheckInMethod.API, scanned=payload.code[:1000], nonce=payload.nonce, device_token=request.auth,
-        ip_address=request.META.get("REMOTE_ADDR"), language=get_language() or "th",
+def create_checkin(request, payload: CheckinIn):
+    device = request.auth
+    result = perform_checkin(
+        session=device.session, method=CheckInMethod.API, scanned=payload.code[:CODE_MAX], device=device,
+        nonce=payload.nonce, ip_address=client_ip(request),
     )
-    outcome = await submit_checkin(request, job)
-    if not outcome.allowed:
-        raise AuthenticationError()
-    result = outcome.result
-    # `data` is the CheckinOut shape already (the API tests read it back through that schema):
-    # sent as is, without a second validation pass on the hot path.
-    return JsonResponse(outcome.data, status=201 if result.created else (200 if result.recorded else 400))
+    return Status(_status(result), result.as_dict())
+
+
+def _parse_scan(scan):
+    """(code, nonce, scanned_at) of one uploaded scan, or None when a part is missing or malformed."""
+    code, nonce, scanned_at = scan.get("code"), scan.get("nonce"), scan.get("scanned_at")
+    if not isinstance(code, str) or not code.strip() or len(code) > CODE_MAX:
+        return None
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > NONCE_MAX:
+        return None
+    if not isinstance(scanned_at, str):
+        return None
+    try:
+        at = datetime.fromisoformat(scanned_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None:  # a time without its offset could be anyone's clock
+        return None
+    return code.strip(), nonce.strip(), at
+
+
+@api.post(
+    "/checkins/batch",
+    auth=SCANNERS,
+    response={200: BatchOut, 400: ErrorOut},
+    summary="Upload scans made offline (or online), each recorded at its scanned time",
+    description=(
+        f"Up to {BATCH_MAX} scans, each `{{\"code\", \"nonce\", \"scanned_at\"}}` (ISO 8601 with its offset). "
+        "Every scan is checked and recorded on its own, at the time it was scanned, and answered in "
+        "`results` in the same order; a scan sent again with the same nonce answers like the first time "
+        "(`replayed`). Per-scan refusals: `unknown_token`, `revoked`, `wrong_session`, `not_open`, "
+        "`future_time`, `duplicate_nonce`, `bad_scan`; conflicts: `already_checked_in`. The whole upload "
+        "is refused (400, nothing written) when it has no scan (`empty_batch`) or too many (`too_many_scans`). "
+        "503 with Retry-After: keep the queue and send it again later; nothing is recorded twice."
+    ),
+)
+def upload_checkins(request, payload: BatchIn):
+    venue, device, user = _scanner_venue(request, payload.venue)
+    if not payload.scans:
+        return Status(400, {"code": "empty_batch", "message": gettext("The upload holds no scan.")})
+    if len(payload.scans) > BATCH_MAX:
+        message = gettext("One upload may hold at most %(max)s scans; send the rest in the next one.") % {"max": BATCH_MAX}
+        return Status(400, {"code": "too_many_scans", "message": message})
+    method = CheckInMethod.API if device else CheckInMethod.SCANNER
+    seen, results = set(), []
+    for scan in payload.scans:
+        parsed = _parse_scan(scan) if isinstance(scan, dict) else None
+        nonce = str(scan.get("nonce") or "")[:NONCE_MAX] if isinstance(scan, dict) else ""
+        if parsed is None:
+            result = refused(BAD_SCAN)
+        elif parsed[1] in seen:
+            result = refused(DUPLICATE_NONCE)
+        else:
+            code, nonce, at = parsed
+            seen.add(nonce)
+            result = perform_checkin(
+                session=venue.session, method=method, scanned=code, venue=venue, user=user, device=device,
+                nonce=nonce, at=at, ip_address=client_ip(request),
+            )
+        results.append({**result.as_dict(), "nonce": nonce})
+    if payload.client is not None:
+        record_scanner_status(venue=venue, client=payload.client.dict(), device=device, user=user, synced=True)
+    return {"server_time": timezone.now(), "results": results}
+
+
+@api.get(
+    "/scanner/snapshot",
+    auth=SCANNERS,
+    summary="What a scanner needs to decide offline",
+    description=(
+        "The session's public key, its check-in window, the tickets that are revoked and, for every active "
+        "registration, its ticket version, whether it is expected at this venue and whether it is checked in; "
+        "for the people expected here, the least a desk needs to greet them (first name, initial, province, role). "
+        "Scanners wipe it when `expires_at` has passed."
+    ),
+)
+def snapshot(request, venue: int | None = None):
+    venue_obj, _device, _user = _scanner_venue(request, venue)
+    return get_scanner_snapshot(venue_obj)
+
+
+@api.post("/scanner/heartbeat", auth=SCANNERS, response=ServerTimeOut, summary="A scanner says it is alive and how many scans wait on it")
+def heartbeat(request, payload: HeartbeatIn):
+    venue, device, user = _scanner_venue(request, payload.venue)
+    record_scanner_status(venue=venue, client=payload.client.dict(), device=device, user=user)
+    return {"server_time": timezone.now()}
 
 
 @api.get(
     "/registrations/lookup",
     response={200: LookupOut, 400: ErrorOut},
-    summary="Look a personal QR code up without checking in",
+    summary="Look a check-in ticket or personal QR code up without checking in",
 )
 def lookup(request, code: str):
-    device = request.device
+    device = request.auth
     try:
-        registration = lookup_registration(device.session, code[:1000])
+        registration = lookup_registration(device.session, code[:CODE_MAX])
     except CheckinError as error:
         return Status(400, {"code": error.code, "message": str(error.message)})
     checkin = CheckIn.objects.filter(registration=registration).first()
@@ -191,7 +340,7 @@ def lookup(request, code: str):
 
 @api.get("/stats", response=StatsOut, summary="Attendance of the device's session")
 def stats(request):
-    device = request.device
+    device = request.auth
     session = device.session
     registrations = Registration.objects.active().filter(session=session)
     totals = registrations.aggregate(

@@ -1,49 +1,46 @@
-"""Live dashboard updates: who tells whom, and how often. Call `notify_attendance` only after commit:
+"""Live dashboard updates, on Channels' public API. Call `notify_attendance` only after commit:
 
     transaction.on_commit(lambda: notify_attendance(session_id))
 
-Writers only mark the session changed. Per server process, a *notifier* on the event loop passes
-changes on at most every NOTIFY_INTERVAL: straight to this process's screens, and as one tiny
-group message ("session N changed") through the channel layer to the other server processes.
+A change is one small group message ("session N changed") sent through the channel layer to the
+session's group. Every server process, the one that took the check-in included, learns of it the
+same way, so each process acts once per change (no second, direct notice to its own screens).
 
-Screens do not sit on the channel layer one by one. Each process has one *relay* per event loop:
-it joins a session's group while it holds screens of that session and, on a change, reads ONE
-snapshot (a few queries, on a database thread), serialises only the views its screens show (the
-national view, or a province's) once each, and writes them to its sockets — at most once per
-`settings.ATTENDANCE_BROADCAST_INTERVAL` per session; the first change after a quiet spell goes
-out at once. So a burst of 100 check-ins a second costs each process a few snapshot reads a
-second, a process with no screens reads nothing, and the channel layer carries one message per
-process, not one per screen (channels' in-memory layer scans every channel on each receive, and
-Redis would carry 500 copies of every update).
+Screens do not sit on the channel layer one by one. Each server process has one *relay* per event
+loop: it joins a session's group while it holds screens of that session and, told of a change,
+reads ONE snapshot (a few queries) at most every `settings.ATTENDANCE_BROADCAST_INTERVAL` per
+session (the first change after a quiet spell at once), serialises only the views its screens
+show (national, or a province's) once each, and writes them to its sockets. So a burst of
+check-ins costs a process a few snapshot reads a second, and the channel layer carries one message
+per change and process, not one per screen.
 
 Messages carry absolute counts, so a lost one heals with the next. A channel layer that is down
-never fails a check-in: this process's screens still get their updates, the notifier retries the
-group message with a growing pause, and the relay joins its groups again when the layer is back
-and refreshes its screens.
+never fails a check-in (the send gives up after SEND_TIMEOUT and is logged); the relay logs the
+loss once, at warning level, joins its groups again when the layer is back, says how long it was
+gone, and refreshes its screens.
 """
 import asyncio
 import contextlib
-import contextvars
 import json
 import logging
-import os
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from attendance.db_threads import run_on_db_thread
 from attendance.groups import attendance_group
 from attendance.selectors import dashboard_view, dashboard_views, get_attendance_snapshot
 
 logger = logging.getLogger(__name__)
 
 EVENT_TYPE = "attendance.changed"
-# How often one process tells the others about its check-ins (a few bytes per session).
-NOTIFY_INTERVAL = 0.05
+# A check-in never waits longer than this for the channel layer.
+SEND_TIMEOUT = 2.0
 MAX_RETRY_SECONDS = 10.0
 
 
@@ -83,78 +80,60 @@ def build_dashboard_payloads(session_id, scopes=None):
     return DashboardPayloads(snapshot["session_id"], snapshot["generated_at"], national, provinces)
 
 
-def _changed_event(session_id):
+def changed_event(session_id):
     """The group message telling relays that a session's attendance changed."""
-    return {"type": EVENT_TYPE, "session_id": session_id}
+    return {"type": EVENT_TYPE, "session_id": int(session_id)}
 
 
-class _Coalescer:
-    """Runs `send(session_id)` for changed sessions on one event loop: at most one round per
-    interval, the first change after a quiet spell at once; a failed round is retried later
-    with a growing pause."""
+# --- sending --------------------------------------------------------------------------------
 
-    def __init__(self, loop, interval, send, name):
-        self.loop = loop
-        self.interval = interval  # a callable: settings may change while the server runs (tests)
-        self.send = send
-        self.name = name
-        self.dirty = set()
-        self.timer = None
-        self.task = None
-        self.next_allowed = 0.0
-        self.failures = 0
 
-    def mark_dirty(self, session_id):
-        self.dirty.add(session_id)
-        self._schedule()
+class _Outage:
+    """Logs a lost channel layer once at warning level, and its return with how long it was gone."""
 
-    def _schedule(self):
-        if self.timer is not None or self.task is not None:
-            return  # a round is due or running; it (or the one it schedules) takes this change
-        delay = max(0.0, self.next_allowed - self.loop.time())
-        self.timer = self.loop.call_later(delay, self._start)
+    def __init__(self, what):
+        self.what = what
+        self.since = None
+        self.lock = threading.Lock()
 
-    def _start(self):
-        self.timer = None
-        self.task = self.loop.create_task(self._round())
+    def failed(self, error):
+        with self.lock:
+            first, self.since = self.since is None, self.since or time.monotonic()
+        if first:
+            logger.warning("%s lost the channel layer: %s: %s", self.what, type(error).__name__, error)
 
-    async def _round(self):
-        interval = self.interval()
-        self.next_allowed = self.loop.time() + interval
-        sessions, self.dirty = self.dirty, set()
-        failed, error = [], None
-        for session_id in sorted(sessions):
-            try:
-                await self.send(session_id)
-            except Exception as exc:  # layer or database down: keep the session dirty and retry later
-                failed.append(session_id)
-                error = exc
-        if failed:
-            self.dirty.update(failed)
-            self.failures += 1
-            pause = min(max(interval, 0.05) * 2**self.failures, MAX_RETRY_SECONDS)
-            self.next_allowed = self.loop.time() + pause
-            log = logger.warning if self.failures == 1 else logger.debug
-            log("attendance broadcast (%s) for sessions %s failed; retrying in %.1f s", self.name, failed, pause, exc_info=error)
-        else:
-            if self.failures:
-                logger.info("attendance broadcasts (%s) delivered again after %s failed attempts", self.name, self.failures)
-            self.failures = 0
-        self.task = None
-        if self.dirty:
-            self._schedule()
+    def succeeded(self):
+        with self.lock:
+            since, self.since = self.since, None
+        if since is not None:
+            logger.warning("%s has the channel layer again after %.1f s", self.what, time.monotonic() - since)
 
-    async def flush_now(self):
-        """Run what is pending without waiting for the interval (tests, shutdown)."""
-        if self.task is not None:
-            await asyncio.shield(self.task)
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.dirty:
-            self.next_allowed = 0.0
-            self.task = self.loop.create_task(self._round())
-            await asyncio.shield(self.task)
+
+_sending = _Outage("attendance broadcasts")
+
+
+async def send_changed(session_id):
+    """Tell every server process's relay that the session changed. Never raises."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await asyncio.wait_for(layer.group_send(attendance_group(session_id), changed_event(session_id)), SEND_TIMEOUT)
+    except Exception as error:  # the layer down or slow: the check-in stands; screens heal with the next change
+        _sending.failed(error)
+    else:
+        _sending.succeeded()
+
+
+def notify_attendance(session_id):
+    """Tell the dashboards that a session's attendance changed. Call after commit; never raises."""
+    try:
+        async_to_sync(send_changed)(int(session_id))
+    except Exception:  # no loop to run on, a closing server: never undo or fail a recorded check-in
+        logger.warning("attendance broadcast for session %s failed", session_id, exc_info=True)
+
+
+# --- receiving: one relay per server event loop ------------------------------------------------
 
 
 class _Relay:
@@ -167,16 +146,19 @@ class _Relay:
         self.channel = None
         self.receiver = None
         self.joined = set()
-        self.rejoin = False  # a join failed: the receiver joins again before it listens
-        self.updates = _Coalescer(loop, broadcast_interval, self._update_screens, "screens")
-        self.reads = {}  # session id -> future of a snapshot read screens that connect together share
-        self.read_locks = {}
+        self.outage = _Outage("dashboard relay")
+        self.dirty = set()
+        self.pending = None  # the task that sends the dirty sessions' updates
+        self.wake = asyncio.Event()  # ends the wait for the interval (flush)
+        self.force = False
+        self.next_allowed = {}  # session id -> loop time before which no new snapshot is read
+        self.reads = {}  # session id -> future of a snapshot read that screens connecting together share
 
     # --- screens ---------------------------------------------------------------------------
 
     async def attach(self, screen, session_id, province):
-        """Register a screen, then send it a snapshot read after it joined: a change committed
-        after that read reaches it as an update."""
+        """Register a screen, join the group, then send it a snapshot read after joining: a
+        change committed after that read reaches it as an update."""
         self.screens.setdefault(session_id, {})[screen] = province
         await self._join(session_id)
         payloads = await self._shared_read(session_id)
@@ -195,14 +177,41 @@ class _Relay:
             self.receiver = None
 
     def changed(self, session_id):
-        if session_id in self.screens:
-            self.updates.mark_dirty(session_id)
+        """A change to pass on: at once after a quiet spell, else at the end of the interval."""
+        if session_id not in self.screens:
+            return
+        self.dirty.add(session_id)
+        if self.pending is None:
+            self.pending = self.loop.create_task(self._send_updates())
+
+    async def _send_updates(self):
+        try:
+            while self.dirty:
+                now = self.loop.time()
+                due = min(self.next_allowed.get(s, 0.0) for s in self.dirty)
+                if due > now and not self.force:
+                    self.wake.clear()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), due - now)
+                    continue
+                ready = set(self.dirty) if self.force else {s for s in self.dirty if self.next_allowed.get(s, 0.0) <= now}
+                self.force = False
+                self.dirty -= ready
+                for session_id in sorted(ready):
+                    self.next_allowed[session_id] = self.loop.time() + broadcast_interval()
+                    await self._update_screens(session_id)
+        finally:
+            self.pending = None
 
     async def _update_screens(self, session_id):
         screens = self.screens.get(session_id)
         if not screens:
             return
-        payloads = await run_on_db_thread(build_dashboard_payloads, session_id, set(screens.values()))
+        try:
+            payloads = await database_sync_to_async(build_dashboard_payloads)(session_id, set(screens.values()))
+        except Exception:  # the database away: the next change (or the rejoin) refreshes them
+            logger.warning("dashboard snapshot of session %s could not be read", session_id, exc_info=True)
+            return
         if payloads is None:  # the session was deleted meanwhile
             return
         for screen in list(screens):
@@ -220,15 +229,14 @@ class _Relay:
         return await asyncio.shield(future)
 
     async def _read_for_screens(self, session_id, future):
-        lock = self.read_locks.setdefault(session_id, asyncio.Lock())
-        async with lock:
-            if self.reads.get(session_id) is future:
-                del self.reads[session_id]
-            scopes = set(self.screens.get(session_id, {}).values()) or {None}
-            try:
-                future.set_result(await run_on_db_thread(build_dashboard_payloads, session_id, scopes))
-            except Exception as exc:
-                future.set_exception(exc)
+        await asyncio.sleep(0)  # let screens connecting in the same moment join this read
+        if self.reads.get(session_id) is future:
+            del self.reads[session_id]
+        scopes = set(self.screens.get(session_id, {}).values()) or {None}
+        try:
+            future.set_result(await database_sync_to_async(build_dashboard_payloads)(session_id, scopes))
+        except Exception as exc:
+            future.set_exception(exc)
 
     # --- channel layer -----------------------------------------------------------------------
 
@@ -238,7 +246,7 @@ class _Relay:
             if self.receiver is not None:
                 self.receiver.cancel()
                 self.receiver = None
-            self.layer, self.channel, self.joined, self.rejoin = layer, None, set(), False
+            self.layer, self.channel, self.joined = layer, None, set()
         return layer
 
     async def _join(self, session_id):
@@ -251,10 +259,8 @@ class _Relay:
             if session_id not in self.joined:
                 await layer.group_add(attendance_group(session_id), self.channel)
                 self.joined.add(session_id)
-        except Exception:
-            # This process's own check-ins still reach the screen; the receiver joins again.
-            self.rejoin = True
-            logger.warning("dashboard relay could not join session %s on the channel layer", session_id, exc_info=True)
+        except Exception as error:
+            self.outage.failed(error)  # the receiver joins again when the layer is back
         if self.receiver is None and self.channel is not None:
             self.receiver = self.loop.create_task(self._receive(layer, self.channel))
 
@@ -270,18 +276,15 @@ class _Relay:
         failures = 0
         while True:
             try:
-                if failures or self.rejoin:
+                if failures or set(self.screens) - self.joined:
                     await self._rejoin(layer, channel)
                 message = await layer.receive(channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
                 failures += 1
-                pause = min(0.1 * 2**failures, MAX_RETRY_SECONDS)
-                (logger.warning if failures == 1 else logger.debug)(
-                    "dashboard relay lost the channel layer; retrying in %.1f s", pause, exc_info=True
-                )
-                await asyncio.sleep(pause)
+                self.outage.failed(error)
+                await asyncio.sleep(min(0.1 * 2**failures, MAX_RETRY_SECONDS))
                 continue
             if failures:
                 failures = 0
@@ -290,134 +293,61 @@ class _Relay:
 
     async def _rejoin(self, layer, channel):
         """Join every session with screens again (the layer may have lost its groups), then refresh
-        those screens: changes made elsewhere while the layer was away reached nobody."""
+        those screens: changes made while the layer was away reached nobody."""
         for session_id in list(self.screens):
             await layer.group_add(attendance_group(session_id), channel)
             self.joined.add(session_id)
+        self.outage.succeeded()
+        for session_id in list(self.screens):
             self.changed(session_id)
-        self.rejoin = False
 
     async def close(self):
         """Leave every group and stop receiving (a server or a test's event loop about to stop)."""
         for session_id in list(self.joined):
             await self._leave(session_id)
         self.screens.clear()
-        if self.receiver is not None:
-            self.receiver.cancel()
-            await asyncio.gather(self.receiver, return_exceptions=True)
-            self.receiver = None
+        self.dirty.clear()
+        for task in (self.receiver, self.pending):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self.receiver = self.pending = None
 
 
-class _Notifier(_Coalescer):
-    """Passes this process's changes on: to its own screens at once, to other processes via the layer."""
-
-    def __init__(self, loop, relay):
-        super().__init__(loop, lambda: min(NOTIFY_INTERVAL, broadcast_interval()), self._send, "processes")
-        self.relay = relay
-
-    def mark_dirty(self, session_id):
-        self.relay.changed(session_id)  # never through the layer: works while it is down
-        super().mark_dirty(session_id)
-
-    async def _send(self, session_id):
-        layer = get_channel_layer()
-        if layer is not None:
-            await layer.group_send(attendance_group(session_id), _changed_event(session_id))
+_relays = weakref.WeakKeyDictionary()  # event loop -> _Relay
 
 
-_registry_lock = threading.Lock()
-_per_loop = weakref.WeakKeyDictionary()  # event loop -> (_Notifier, _Relay)
-
-
-def _for_loop(loop):
-    with _registry_lock:
-        pair = _per_loop.get(loop)
-        if pair is None:
-            relay = _Relay(loop)
-            pair = _per_loop[loop] = (_Notifier(loop, relay), relay)
-        return pair
-
-
-_serving = threading.local()
-
-
-@contextlib.contextmanager
-def serving_loop(loop):
-    """Declare, for code run in this thread, the server's event loop it works for (a database
-    thread draining the check-in queue is not started by asgiref, which records it otherwise)."""
-    previous = getattr(_serving, "loop", None)
-    _serving.loop = loop
-    try:
-        yield
-    finally:
-        _serving.loop = previous
-
-
-def _server_loop():
-    """The long-lived event loop serving this thread's request, or None in plain sync code.
-
-    Sync views, database threads and `database_sync_to_async` run in worker threads that asgiref
-    ties to the server's loop (the same lookup `async_to_sync` does); management commands have none.
-    """
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    loop = getattr(_serving, "loop", None)
-    if loop is not None and loop.is_running() and not loop.is_closed():
-        return loop
-    local = SyncToAsync.threadlocal
-    loop = getattr(local, "main_event_loop", None)
-    if loop is not None and getattr(local, "main_event_loop_pid", None) == os.getpid():
-        if loop.is_running() and not loop.is_closed():
-            return loop
-    return None
-
-
-def _mark_dirty(loop, session_id):
-    _for_loop(loop)[0].mark_dirty(session_id)
-
-
-def _send_now(session_id):
-    """Without a server loop there is nothing to coalesce on and no screen here: tell the others now."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(attendance_group(session_id), _changed_event(session_id))
-
-
-def notify_attendance(session_id):
-    """Schedule a coalesced dashboard update for the session. Never raises; call after commit."""
-    try:
-        session_id = int(session_id)
-        loop = _server_loop()
-        if loop is None:
-            _send_now(session_id)
-        else:
-            # A fresh context: the notifier must not inherit the request's (asgiref marks the
-            # worker thread's context, and its locale or user have no business in a broadcast).
-            loop.call_soon_threadsafe(_mark_dirty, loop, session_id, context=contextvars.Context())
-    except Exception:  # the layer being down must not undo or fail a recorded check-in
-        logger.warning("attendance broadcast for session %s failed", session_id, exc_info=True)
+def _relay():
+    loop = asyncio.get_running_loop()
+    relay = _relays.get(loop)
+    if relay is None:
+        relay = _relays[loop] = _Relay(loop)
+    return relay
 
 
 async def attach_screen(screen, session_id, province):
     """Feed a connected dashboard socket: a snapshot now, updates after every change.
 
     `screen.show(kind, payloads)` is called with kind "snapshot" or "update"."""
-    await _for_loop(asyncio.get_running_loop())[1].attach(screen, int(session_id), province)
+    await _relay().attach(screen, int(session_id), province)
 
 
 async def detach_screen(screen):
-    await _for_loop(asyncio.get_running_loop())[1].detach(screen)
+    await _relay().detach(screen)
 
 
 async def close_attendance_relay():
     """Stop this event loop's relay: its groups are left and its receiver stopped."""
-    await _for_loop(asyncio.get_running_loop())[1].close()
+    await _relay().close()
 
 
 async def flush_attendance_broadcasts():
-    """Send every pending change of this event loop now, and update its screens (tests; shutdown)."""
-    notifier, relay = _for_loop(asyncio.get_running_loop())
-    await notifier.flush_now()
-    await relay.updates.flush_now()
+    """Pass every change this event loop's relay has received on now, without waiting for the
+    interval, and wait until its screens have it (tests)."""
+    relay = _relay()
+    await asyncio.sleep(0.05)  # let the receiver take the group messages already sent
+    if relay.pending is not None:
+        relay.force = True
+        relay.wake.set()
+        await asyncio.gather(asyncio.shield(relay.pending), return_exceptions=True)
+    relay.force = False

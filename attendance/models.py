@@ -88,6 +88,9 @@ class CheckIn(models.Model):
     )
     # The client's idempotency key: a retried request carrying the same nonce records once.
     nonce = models.CharField(_("client nonce"), max_length=64, blank=True, default="")
+    # checked_in_at is when the person was scanned (an offline scanner uploads later);
+    # received_at is when the server recorded it.
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         ordering = ["-checked_in_at"]
@@ -138,3 +141,29 @@ class CheckInEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.registration_id} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ScannerStatus(models.Model):
+    """What a scanner (a desk scanner page or a device) last told the server: when it last synced
+    and how many scans still wait on it. The War Room sees a venue that went silent."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="scanner_statuses", verbose_name=_("session"))
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.CASCADE, related_name="scanner_statuses", verbose_name=_("venue"))
+    client_id = models.CharField(_("scanner id"), max_length=64)
+    label = models.CharField(_("scanner name"), max_length=100, blank=True)
+    device = models.ForeignKey(ScannerDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("scanner device"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("staff member")
+    )
+    last_seen_at = models.DateTimeField(_("last heard from"), default=timezone.now)
+    last_sync_at = models.DateTimeField(_("last upload"), null=True, blank=True)
+    pending = models.PositiveIntegerField(_("scans waiting"), default=0)
+    oldest_pending_at = models.DateTimeField(_("oldest waiting scan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scanner status")
+        verbose_name_plural = _("scanner statuses")
+        constraints = [models.UniqueConstraint(fields=["venue", "client_id"], name="scannerstatus_unique_client")]
+
+    def __str__(self):
+        return f"{self.label or self.client_id} @ {self.venue_id}"

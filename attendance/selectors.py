@@ -8,13 +8,16 @@ without touching the database (`dashboard_view`).
 """
 import time
 
-from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
 
-from attendance.models import CheckIn
+from attendance.models import CheckIn, ScannerStatus
 from meetings.models import Province, Region, Registration, RegistrationStatus, RoleCategory, Session
+from meetings.dates import format_time
 from meetings.reference_cache import provinces_by_id, roles_by_id
+from meetings.tickets import session_public_key
 
 # Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
 # which is exact because no province can contribute more than FEED_SIZE to it.
@@ -42,7 +45,7 @@ def get_attendance_snapshot(session_id, feeds=None):
 
     `feeds` says whose latest arrivals to read: a set of province codes, None in it for the
     national feed; by default every province's (the national feed is then cut from theirs).
-    Three or four queries whatever the size of the session (provinces and roles come from the
+    Four or five queries whatever the size of the session (provinces and roles come from the
     reference cache); the caller checks permission. Returns None for an unknown session. Only
     active registrations count; a check-in is late when it was recorded after the session's start.
     """
@@ -95,6 +98,7 @@ def get_attendance_snapshot(session_id, feeds=None):
     for row in feed_rows:
         feeds_by_province.setdefault(row[3], []).append(_arrival(row, starts_at, role_code, code_of))
 
+    scanners = _scanners_by_province(session_id)
     snapshot_provinces = []
     for province_id, code, region in provinces:
         by_role = counts.get(province_id, {})
@@ -107,6 +111,7 @@ def get_attendance_snapshot(session_id, feeds=None):
                 **_totals(*sums),
                 "roles": {role: {"registered": v[0], "checked_in": v[1]} for role, v in by_role.items()},
                 "latest": feed,
+                "scanners": scanners.get(province_id, []),
             }
         )
     snapshot = {
@@ -119,6 +124,31 @@ def get_attendance_snapshot(session_id, feeds=None):
     if national_feed is not None:
         snapshot["latest"] = national_feed
     return snapshot
+
+
+def _scanners_by_province(session_id):
+    """Per venue, what its scanners last said: when they last synced, how many scans wait on them."""
+    rows = (
+        ScannerStatus.objects.filter(session_id=session_id)
+        .values("venue_id", "venue__name", "venue__province_id")
+        .annotate(
+            scanners=Count("id"), last_seen=Max("last_seen_at"), last_sync=Max("last_sync_at"),
+            pending=Sum("pending"), oldest_pending=Min("oldest_pending_at"),
+        )
+        .order_by("venue__name")
+    )
+    by_province = {}
+    for row in rows:
+        by_province.setdefault(row["venue__province_id"], []).append({
+            "venue_id": row["venue_id"],
+            "venue": row["venue__name"],
+            "scanners": row["scanners"],
+            "last_seen": row["last_seen"].isoformat() if row["last_seen"] else None,
+            "last_sync": row["last_sync"].isoformat() if row["last_sync"] else None,
+            "pending": row["pending"] or 0,
+            "oldest_pending": row["oldest_pending"].isoformat() if row["oldest_pending"] else None,
+        })
+    return by_province
 
 
 def _arrival(row, starts_at, role_code, code_of):
@@ -163,8 +193,9 @@ def dashboard_views(snapshot):
 
 def _view(snapshot, provinces, province_code):
     registered = checked_in = late = wrong_venue = 0
-    per_role, per_region, feed = {}, {}, []
+    per_role, per_region, feed, scanners = {}, {}, [], []
     for province in provinces:
+        scanners.extend(province.get("scanners", ()))
         registered += province["registered"]
         checked_in += province["checked_in"]
         late += province["late"]
@@ -209,6 +240,8 @@ def _view(snapshot, provinces, province_code):
             {k: item[k] for k in ("id", "at", "name", "role", "province", "late", "wrong_venue")}
             for item in feed[:FEED_SIZE]
         ],
+        # Venues whose scanners have reported, the longest silent first: the War Room's watch list.
+        "scanners": sorted(scanners, key=lambda v: (v["last_seen"] or "", v["venue"])),
     }
 
 
@@ -218,4 +251,75 @@ def get_dashboard_labels():
         "provinces": {p.code: p.name for p in Province.objects.order_by("code")},
         "roles": {r.code: r.name for r in RoleCategory.objects.order_by("order", "code")},
         "regions": {code: str(label) for code, label in Region.choices},
+    }
+
+
+# Thai vowels written before their consonant: an initial starts after them (แก้วดี → แก.).
+_LEADING_VOWELS = "เแโใไ"
+
+
+def _initial(last_name):
+    name = (last_name or "").strip()
+    if not name:
+        return ""
+    cut = 2 if name[0] in _LEADING_VOWELS and len(name) > 1 else 1
+    return name[:cut] + "."
+
+
+def get_scanner_snapshot(venue):
+    """What a scanner at `venue` needs to decide green, amber or red offline (the caller checks
+    permission): the session's public key and check-in window, revoked registrations, and per
+    active registration its ticket version, whether it is expected here and whether it is in.
+    Only the people expected here carry a name, shortened to greet them (first name and initial),
+    with province and role. Three queries."""
+    session = venue.session
+    opens, closes = session.checkin_window
+    provinces, roles = provinces_by_id(), roles_by_id()
+    checkins = {
+        row["registration_id"]: row
+        for row in CheckIn.objects.filter(session=session).values("registration_id", "checked_in_at", "venue_id", "venue__name").order_by()
+    }
+    people, revoked = [], []
+    rows = (
+        Registration.objects.filter(session=session)
+        .values("id", "status", "ticket_version", "venue_id", "province_id", "role_id", "prefix", "first_name", "last_name")
+        .order_by("id")
+    )
+    host = venue.is_host
+    for row in rows:
+        if row["status"] != RegistrationStatus.ACTIVE:
+            revoked.append(row["id"])
+            continue
+        if row["venue_id"]:
+            here = row["venue_id"] == venue.pk
+        else:
+            here = not host and row["province_id"] == venue.province_id
+        person = {"id": row["id"], "v": row["ticket_version"], "here": here, "in": None}
+        if here:
+            province, role = provinces.get(row["province_id"]), roles.get(row["role_id"])
+            person.update({
+                "name": f"{row['prefix']}{row['first_name']} {_initial(row['last_name'])}",
+                "province": province.name if province else "",
+                "role": role.name if role else "",
+            })
+        checkin = checkins.get(row["id"])
+        if checkin is not None:
+            person["in"] = {
+                "at": checkin["checked_in_at"].isoformat(),
+                "time": format_time(checkin["checked_in_at"]),
+                "venue": checkin["venue__name"] or "",
+                "here": checkin["venue_id"] == venue.pk,
+            }
+        people.append(person)
+    return {
+        "session": {
+            "id": session.pk, "title": session.title, "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(), "checkin_opens_at": opens.isoformat(), "checkin_closes_at": closes.isoformat(),
+        },
+        "venue": {"id": venue.pk, "name": venue.name},
+        "public_key": session_public_key(session.pk),
+        "generated_at": timezone.now().isoformat(),
+        "expires_at": closes.isoformat(),
+        "people": people,
+        "revoked": revoked,
     }

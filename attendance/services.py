@@ -7,6 +7,7 @@ database's one-to-one CheckIn and (session, nonce) unique constraints refuse a s
 insert is answered from the stored check-in, so a retried request that carries the same
 client nonce gets the first answer back instead of a second record.
 """
+import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -16,8 +17,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from attendance.broadcast import notify_attendance
-from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, CheckInMethod, ScannerDevice
+from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, CheckInMethod, ScannerDevice, ScannerStatus
 from meetings.models import Registration, RegistrationStatus
+from meetings.tickets import TicketError, looks_like_ticket, read_ticket
 from meetings.tokens import read_personal_token
 
 # Stable result codes (the API, the scanner page and tests rely on these strings).
@@ -28,22 +30,34 @@ REVOKED = "revoked"
 WRONG_SESSION = "wrong_session"
 NOT_OPEN = "not_open"
 WRONG_VENUE = "wrong_venue"
-RESULT_CODES = (OK, ALREADY_CHECKED_IN, UNKNOWN_TOKEN, REVOKED, WRONG_SESSION, NOT_OPEN, WRONG_VENUE)
+FUTURE_TIME = "future_time"
+DUPLICATE_NONCE = "duplicate_nonce"
+BAD_SCAN = "bad_scan"
+RESULT_CODES = (
+    OK, ALREADY_CHECKED_IN, UNKNOWN_TOKEN, REVOKED, WRONG_SESSION, NOT_OPEN, WRONG_VENUE, FUTURE_TIME, DUPLICATE_NONCE, BAD_SCAN,
+)
 
 MESSAGES = {
     OK: _("Checked in"),
-    ALREADY_CHECKED_IN: _("Already checked in at %(time)s"),
-    UNKNOWN_TOKEN: _("Unknown QR code: this is not a personal link of Prachum"),
+    ALREADY_CHECKED_IN: _("Already checked in at %(venue)s at %(time)s"),
+    UNKNOWN_TOKEN: _("Unknown QR code: this is not a check-in ticket or personal link of Prachum"),
     REVOKED: _("This personal link was revoked or the registration cancelled"),
     WRONG_SESSION: _("This person is registered for another session"),
     NOT_OPEN: _("Check-in is not open now (it opens at %(opens)s and closes at %(closes)s)"),
     WRONG_VENUE: _("Checked in at another venue than the registered one (%(venue)s)"),
+    FUTURE_TIME: _("The scan's time is in the future: check the scanner's clock"),
+    DUPLICATE_NONCE: _("The same scan appears twice in one upload; only the first one counts"),
+    BAD_SCAN: _("The scan lacks its code, its nonce or a valid time"),
 }
+TICKET_REPLACED = _("This badge was replaced by a newer one: ask for the new badge or check in by name")
 # Green: recorded. Amber: recorded with a warning, or already in. Red: nothing recorded.
 LEVELS = {OK: "success", WRONG_VENUE: "warning", ALREADY_CHECKED_IN: "warning"}
 
 PERSONAL_PATH = re.compile(r"/p/(?P<token>[^/?#\s]+)/?")
 NONCE_MAX = 64
+# A scanner's clock may run a little ahead of the server's; scans uploaded later may be timed
+# a little outside the check-in window (a desk opened early, the last person at the door).
+CLOCK_GRACE = datetime.timedelta(minutes=2)
 
 
 class CheckinError(Exception):
@@ -116,35 +130,54 @@ def _fmt_time(value):
     return format_date(value, "datetime")
 
 
-def _resolve_registration(scanned):
-    """The registration behind a scanned code, whatever its state; CheckinError when unknown."""
+def _resolve_registration(scanned, session=None):
+    """The registration behind a scanned code (a check-in ticket or a personal link), whatever its
+    state, and whether it came by personal link; CheckinError when unknown, forged, another
+    session's ticket or a replaced badge."""
+    if looks_like_ticket(scanned):
+        try:
+            ticket = read_ticket(scanned)
+        except TicketError:
+            raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN) from None
+        if session is not None and ticket.session_id != session.pk:
+            raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION)
+        found = list(
+            Registration.objects.select_related("province", "role", "venue")
+            .filter(pk=ticket.registration_id, session_id=ticket.session_id).order_by()[:1]
+        )
+        if not found:
+            raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
+        if ticket.version != found[0].ticket_version:
+            raise CheckinError(TICKET_REPLACED, REVOKED, registration=found[0])
+        return found[0], False
     token = extract_personal_token(scanned)
     key = read_personal_token(token) if token else None
     if key is None:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    # order_by(): Registration's default ordering joins provinces and roles, for nothing here.
     found = list(Registration.objects.select_related("province", "role", "venue").filter(token_key=key).order_by()[:1])
     if not found:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    return found[0]
+    return found[0], True
 
 
-def check_registration_for_checkin(registration, session, at):
-    """Validate a registration for check-in at `at` (no writes). Raises CheckinError."""
-    if registration.link_revoked or registration.status != RegistrationStatus.ACTIVE:
+def check_registration_for_checkin(registration, session, at, *, by_link=False, grace=datetime.timedelta(0)):
+    """Validate a registration for check-in at `at` (no writes). Raises CheckinError.
+
+    A revoked personal link refuses check-in by that link, not by the badge's ticket."""
+    if registration.status != RegistrationStatus.ACTIVE or (by_link and registration.link_revoked):
         raise CheckinError(MESSAGES[REVOKED], REVOKED, registration=registration)
     if registration.session_id != session.pk:
         raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION, registration=registration)
-    if not session.is_checkin_open(at):
-        opens, closes = session.checkin_window
+    opens, closes = session.checkin_window
+    if not (opens - grace <= at <= closes + grace):
         message = gettext(MESSAGES[NOT_OPEN]) % {"opens": _fmt_time(opens), "closes": _fmt_time(closes)}
         raise CheckinError(message, NOT_OPEN, registration=registration)
 
 
 def lookup_registration(session, scanned):
     """Look a scanned code up without checking in (API "look up a token"). Raises CheckinError."""
-    registration = _resolve_registration(scanned)
-    if registration.link_revoked or registration.status != RegistrationStatus.ACTIVE:
+    registration, by_link = _resolve_registration(scanned, session)
+    if registration.status != RegistrationStatus.ACTIVE or (by_link and registration.link_revoked):
         raise CheckinError(MESSAGES[REVOKED], REVOKED, registration=registration)
     if registration.session_id != session.pk:
         raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION)
@@ -165,7 +198,9 @@ def _result_for_existing(checkin, registration, nonce):
         # The same request again (a lost reply, a double tap): answer what the first one answered.
         code = WRONG_VENUE if checkin.wrong_venue else OK
         return CheckinResult(code, _message_for(code, checkin), registration, checkin, replayed=True)
-    message = gettext(MESSAGES[ALREADY_CHECKED_IN]) % {"time": _fmt_time(checkin.checked_in_at)}
+    message = gettext(MESSAGES[ALREADY_CHECKED_IN]) % {
+        "time": _fmt_time(checkin.checked_in_at), "venue": str(checkin.venue) if checkin.venue_id else "-",
+    }
     return CheckinResult(ALREADY_CHECKED_IN, message, registration, checkin, extra={"first_checked_in_at": checkin.checked_in_at})
 
 
@@ -191,26 +226,39 @@ def perform_checkin(
 ):
     """Check one person in; return a CheckinResult whose `code` is one of RESULT_CODES.
 
-    Identify the person by `scanned` (a personal URL or token) or, for manual search and
-    staff, by `registration_id`. Rejected attempts write nothing. A recorded check-in
-    writes a CheckIn and a CheckInEvent and tells dashboards after commit.
+    Identify the person by `scanned` (a check-in ticket, a personal URL or token) or, for manual
+    search and staff, by `registration_id`. `at` is when the person was scanned: now, or for a
+    scan uploaded later by an offline scanner, the scanner's time (refused in the future, and
+    outside the check-in window beyond CLOCK_GRACE). Rejected attempts write nothing. A recorded
+    check-in writes a CheckIn and a CheckInEvent and tells dashboards after commit.
     """
-    at = at or timezone.now()
+    now = timezone.now()
+    grace = CLOCK_GRACE if at is not None else datetime.timedelta(0)
+    at = at or now
     nonce = (nonce or "")[:NONCE_MAX]
     if device is not None:
         venue = device.venue
     try:
+        if at > now + CLOCK_GRACE:
+            raise CheckinError(MESSAGES[FUTURE_TIME], FUTURE_TIME)
+        by_link = False
         if registration_id is not None:
             found = list(Registration.objects.select_related("province", "role", "venue").filter(pk=registration_id).order_by()[:1])
             if not found:
                 raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
             registration = found[0]
         else:
-            registration = _resolve_registration(scanned)
-        check_registration_for_checkin(registration, session, at)
+            registration, by_link = _resolve_registration(scanned, session)
+        check_registration_for_checkin(registration, session, at, by_link=by_link, grace=grace)
         return _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at)
     except CheckinError as error:
         return refusal_result(error)
+
+
+def refused(code, **params):
+    """A refusal that needs no lookup (a malformed scan in an upload)."""
+    message = gettext(MESSAGES[code]) % params if params else gettext(MESSAGES[code])
+    return CheckinResult(code, message)
 
 
 def refusal_result(error):
@@ -242,7 +290,7 @@ def _existing_checkin(registration):
 
 
 def new_checkin(registration, session, method, venue, user, device, nonce, at, wrong_venue):
-    """A CheckIn as every path records it (unsaved): the one-by-one service and the batch."""
+    """A CheckIn as every path records it (unsaved)."""
     return CheckIn(
         registration=registration,
         session=session,
@@ -391,3 +439,29 @@ def touch_device(device):
     if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
         ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
         device.last_used_at = now
+
+
+def record_scanner_status(*, venue, client, device=None, user=None, synced=False):
+    """Remember what a scanner said of itself: alive now, how many scans wait on it, and (after
+    an upload) when it last synced. `client` is the parsed {"id", "label", "pending",
+    "oldest_pending_at"}; without an id there is nothing to remember. Tells dashboards."""
+    client_id = (client or {}).get("id")
+    if not client_id:
+        return None
+    now = timezone.now()
+    values = {
+        "session_id": venue.session_id,
+        "label": (client.get("label") or "")[:100],
+        "device": device,
+        "user": user if getattr(user, "is_authenticated", False) else None,
+        "last_seen_at": now,
+        "pending": max(0, int(client.get("pending") or 0)),
+        "oldest_pending_at": client.get("oldest_pending_at"),
+    }
+    if synced:
+        values["last_sync_at"] = now
+    with transaction.atomic():
+        status, _created = ScannerStatus.objects.update_or_create(venue=venue, client_id=str(client_id)[:64], defaults=values)
+        session_id = venue.session_id
+        transaction.on_commit(lambda: notify_attendance(session_id))
+    return status

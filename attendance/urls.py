@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attendance.views import checkin, dashboard, devices, reports, selfcheckin
+from attendance.views import checkin, dashboard, devices, reports, scanner_app, selfcheckin
 
 app_name = "attendance"
 
@@ -29,4 +29,7 @@ urlpatterns = [
     path(VENUE + "signin-sheet.pdf", reports.signin_sheet, name="signin_sheet"),
     # --- live dashboard ---
     path("sessions/<int:session_pk>/attendance/live/", dashboard.live_dashboard, name="live_dashboard"),
+    # --- the desk scanner as an offline app: its service worker (at the root: it controls /sessions/) and manifest ---
+    path("scanner-sw.js", scanner_app.service_worker, name="scanner_service_worker"),
+    path(VENUE + "scanner/manifest.webmanifest", scanner_app.manifest, name="scanner_manifest"),
 ]

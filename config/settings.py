@@ -68,8 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Keep last: runs the stack above in one thread under ASGI (see its docstring).
-    "config.middleware.OneThreadPerRequest",
+    "meetings.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,13 +104,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not the shared-cache in-memory database: there, threads of a transactional
     # test get "database table is locked" at once instead of waiting on the busy timeout.
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
+else:
+    # PostgreSQL. Under ASGI (the production server, docs/DEPLOY.md) Django must not keep
+    # connections itself: with DATABASE_POOL_SIZE each worker process keeps a psycopg pool, checks
+    # a connection before lending it (one that PostgreSQL dropped is replaced, not handed out) and
+    # gives up after DATABASE_POOL_TIMEOUT seconds, so a request answers 503 instead of waiting
+    # while the database is away. Under WSGI, DATABASE_CONN_MAX_AGE keeps one connection per
+    # thread, checked before reuse.
+    _pool_size = env_int("DATABASE_POOL_SIZE", 0)
+    _pool_timeout = env_int("DATABASE_POOL_TIMEOUT", 3)
+    _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 0)
+    if _pool_size < 0 or _pool_timeout < 1 or _conn_max_age < 0:
+        raise ImproperlyConfigured(
+            "DATABASE_POOL_SIZE and DATABASE_CONN_MAX_AGE must not be negative; DATABASE_POOL_TIMEOUT must be at least 1."
+        )
+    if _pool_size and _conn_max_age:
+        raise ImproperlyConfigured("Set DATABASE_POOL_SIZE or DATABASE_CONN_MAX_AGE, not both.")
+    if _pool_size:
+        # With CONN_HEALTH_CHECKS Django has the pool check each connection before lending it.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": _pool_size, "timeout": _pool_timeout}
+    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env_redis_url("REDIS_URL")
+# channels-redis reads a channel with a blocking BZPOPMIN of 5 s (RedisChannelLayer.brpop_timeout).
+# The socket timeout must stay above it, or a busy Redis makes redis-py give up on a read that is
+# merely waiting (redis-py's default is the same 5 s); connecting fails fast when Redis is down.
+REDIS_SOCKET_TIMEOUT = 15
+REDIS_CONNECT_TIMEOUT = 3
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                "hosts": [{
+                    "address": REDIS_URL,
+                    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                    "socket_keepalive": True,
+                }],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:

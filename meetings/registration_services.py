@@ -7,7 +7,7 @@ future API share the same rules. Quotas are enforced under a row lock on the Quo
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext
 
 from meetings.models import NationalIdReveal, Province, Quota, Registration, RegistrationStatus, Venue
@@ -241,6 +241,18 @@ def reissue_personal_link(registration, user=None):
     Registration.objects.filter(pk=registration.pk).update(token_key=key, link_revoked=False)
     registration.token_key = key
     registration.link_revoked = False
+    return registration
+
+
+def reissue_ticket(registration, user=None):
+    """A new check-in ticket (a lost or photographed badge): the badge printed before is refused
+    at every scanner once it has the next snapshot, and by the server at once."""
+    check_can_change(user, registration.session, registration.province)
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise RegistrationError(gettext("This registration is no longer active."), code="not_active")
+    with transaction.atomic():
+        Registration.objects.filter(pk=registration.pk).update(ticket_version=F("ticket_version") + 1)
+        registration.ticket_version = Registration.objects.filter(pk=registration.pk).values_list("ticket_version", flat=True).get()
     return registration
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/substitute/", views.registration_substitute, name="registration_substitute"),
     path(PREFIX + "<int:pk>/link/revoke/", views.registration_revoke_link, name="registration_revoke_link"),
     path(PREFIX + "<int:pk>/link/reissue/", views.registration_reissue_link, name="registration_reissue_link"),
+    path(PREFIX + "<int:pk>/ticket/reissue/", views.registration_reissue_ticket, name="registration_reissue_ticket"),
     path(PREFIX + "<int:pk>/link/send/", views.registration_send_link, name="registration_send_link"),
     path(PREFIX + "<int:pk>/national-id/", views.registration_reveal_id, name="registration_reveal_id"),
 ]

@@ -42,6 +42,7 @@ from meetings.registration_services import (
     cancel_registration,
     import_participants,
     reissue_personal_link,
+    reissue_ticket,
     reveal_national_id,
     revoke_personal_link,
     send_personal_link,
@@ -245,6 +246,13 @@ def registration_reissue_link(request, session_pk, pk):
 
 @require_POST
 @staff_required
+def registration_reissue_ticket(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, reissue_ticket,
+                        gettext("A new check-in ticket for %(name)s is ready: print the badge again; the earlier badge no longer checks in."))
+
+
+@require_POST
+@staff_required
 def registration_send_link(request, session_pk, pk):
     return _post_action(request, session_pk, pk, send_personal_link, gettext("The personal link was e-mailed to %(name)s."))
 
@@ -442,12 +450,13 @@ def _by_province(registrations):
 
 
 def badge_context(session, registrations):
-    """Badges two by two (a table: WeasyPrint lays tables out reliably), each with its personal QR as PNG."""
+    """Badges two by two (a table: WeasyPrint lays tables out reliably), each with its check-in
+    ticket's QR as PNG: a photo of a badge checks its holder in, and opens nothing else."""
     groups = _by_province(registrations)
     for group in groups:
         people = group["people"]
         for registration in people:
-            registration.qr_uri = qr_png_data_uri(registration.get_personal_url(), box_size=5)
+            registration.qr_uri = qr_png_data_uri(registration.get_ticket(), box_size=5)
         group["pairs"] = [(people[i], people[i + 1] if i + 1 < len(people) else None) for i in range(0, len(people), 2)]
     return {"session": session, "groups": groups}
 

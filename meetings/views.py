@@ -440,7 +440,8 @@ def personal_page(request, token):
             "token": token,
             "venue": registration.venue,
             "agenda": session.agenda_items.all(),
-            "qr": qr_svg(registration.get_personal_url()),
+            # The check-in ticket, not the personal link: a photo of the screen opens nothing.
+            "qr": qr_svg(registration.get_ticket()),
         },
     )
     response["X-Robots-Tag"] = "noindex"

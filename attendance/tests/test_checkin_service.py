@@ -1,7 +1,7 @@
 """perform_checkin: every result code, idempotency, audit, undo, broadcast after commit.
 
-Every check-in case runs twice: through `perform_checkin` (one scan) and through the batch path
-the device API and the desk scanner use (attendance/checkin_batch.py), which must answer alike."""
+Every check-in case runs twice: scanning the badge's signed ticket, and scanning a personal-link
+QR code (still accepted during the change), which must answer alike."""
 import datetime
 
 import pytest
@@ -10,6 +10,7 @@ from django.utils import timezone
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.services import (
     ALREADY_CHECKED_IN,
+    FUTURE_TIME,
     NOT_OPEN,
     OK,
     RESULT_CODES,
@@ -17,43 +18,37 @@ from attendance.services import (
     UNKNOWN_TOKEN,
     WRONG_SESSION,
     WRONG_VENUE,
+    CLOCK_GRACE,
     CheckinError,
     extract_personal_token,
     perform_checkin,
     undo_checkin,
 )
 from meetings.models import RegistrationStatus
+from meetings.registration_services import reissue_ticket
 from meetings.tests.factories import make_registration, make_session
 from meetings.tokens import make_personal_token
 
 pytestmark = pytest.mark.django_db
 
 
-PATH = {"batch": False}
+QR = {"kind": "ticket"}
 
 
-@pytest.fixture(autouse=True, params=["one scan", "batch"])
-def checkin_path(request, monkeypatch):
-    monkeypatch.setitem(PATH, "batch", request.param == "batch")
+@pytest.fixture(autouse=True, params=["ticket", "personal link"])
+def qr_kind(request, monkeypatch):
+    """Badges carry signed tickets; personal-link QR codes from before the change still scan."""
+    monkeypatch.setitem(QR, "kind", request.param)
 
 
 def scan(session, registration_or_text, venue, **kwargs):
-    scanned = registration_or_text if isinstance(registration_or_text, str) else registration_or_text.get_personal_url()
-    if not PATH["batch"]:
-        return perform_checkin(session=session, method=CheckInMethod.SCANNER, scanned=scanned, venue=venue, **kwargs)
-    from django.utils.translation import get_language
-
-    from attendance.checkin_batch import CheckinJob, perform_checkins
-
-    user = kwargs.pop("user", None)
-    at = kwargs.pop("at", None) or timezone.now()
-    job = CheckinJob(
-        method=CheckInMethod.SCANNER, scanned=scanned, venue_id=venue.pk, session_id=session.pk,
-        user_id=user.pk if user else None, language=get_language(), at=at, **kwargs,
-    )
-    (outcome,) = perform_checkins([job])
-    assert outcome.allowed
-    return outcome.result
+    if isinstance(registration_or_text, str):
+        scanned = registration_or_text
+    elif QR["kind"] == "ticket":
+        scanned = registration_or_text.get_ticket()
+    else:
+        scanned = registration_or_text.get_personal_url()
+    return perform_checkin(session=session, method=CheckInMethod.SCANNER, scanned=scanned, venue=venue, **kwargs)
 
 
 def test_ok_records_checkin_and_audit_event(open_session, lampang_venue, attendee, lampang_officer):
@@ -96,11 +91,51 @@ def test_well_signed_token_of_deleted_registration_is_unknown(open_session, lamp
     assert scan(open_session, url, lampang_venue).code == UNKNOWN_TOKEN
 
 
-def test_revoked_link_is_refused(open_session, lampang_venue, attendee):
+def test_revoked_link_is_refused_but_the_badge_still_checks_in(open_session, lampang_venue, attendee):
+    """A revoked personal link (a forwarded message, a lost phone) is not a lost badge."""
     attendee.link_revoked = True
     attendee.save(update_fields=["link_revoked"])
-    assert scan(open_session, attendee, lampang_venue).code == REVOKED
+    assert perform_checkin(session=open_session, method="scanner", scanned=attendee.get_personal_url(), venue=lampang_venue).code == REVOKED
     assert not CheckIn.objects.exists()
+    assert perform_checkin(session=open_session, method="scanner", scanned=attendee.get_ticket(), venue=lampang_venue).code == OK
+
+
+def test_replaced_badge_is_refused(open_session, lampang_venue, attendee, lampang_officer):
+    old_ticket = attendee.get_ticket()
+    reissue_ticket(attendee, user=lampang_officer)
+    result = perform_checkin(session=open_session, method="scanner", scanned=old_ticket, venue=lampang_venue)
+    assert result.code == REVOKED and "บัตรใหม่" in result.message  # "replaced by a newer badge", in Thai
+    assert not CheckIn.objects.exists()
+    assert perform_checkin(session=open_session, method="scanner", scanned=attendee.get_ticket(), venue=lampang_venue).code == OK
+
+
+def test_forged_and_malformed_tickets_are_unknown(open_session, lampang_venue, attendee):
+    ticket = attendee.get_ticket()
+    flipped = ticket[:-3] + ("A" if ticket[-3] != "A" else "B") + ticket[-2:]
+    for text in (flipped, "PT1.", "PT1.!!!!", ticket + "AAAA", "pt1." + ticket[4:20]):
+        assert perform_checkin(session=open_session, method="scanner", scanned=text, venue=lampang_venue).code == UNKNOWN_TOKEN, text
+    assert not CheckIn.objects.exists()
+
+
+def test_another_sessions_ticket_is_wrong_session(open_session, lampang_venue):
+    other = make_registration(make_session(), "TH-52")
+    result = perform_checkin(session=open_session, method="scanner", scanned=other.get_ticket(), venue=lampang_venue)
+    assert result.code == WRONG_SESSION and result.registration is None
+    assert not CheckIn.objects.exists()
+
+
+def test_scan_time_in_the_future_is_refused(open_session, lampang_venue, attendee):
+    result = scan(open_session, attendee, lampang_venue, at=timezone.now() + datetime.timedelta(minutes=10))
+    assert result.code == FUTURE_TIME
+    assert not CheckIn.objects.exists()
+
+
+def test_offline_scan_is_recorded_at_its_scanned_time(open_session, lampang_venue, attendee):
+    scanned_at = timezone.now() - datetime.timedelta(minutes=7)
+    result = scan(open_session, attendee, lampang_venue, at=scanned_at, nonce="offline-1")
+    assert result.code == OK
+    checkin = CheckIn.objects.get()
+    assert checkin.checked_in_at == scanned_at and checkin.received_at > scanned_at
 
 
 def test_cancelled_registration_is_refused_as_revoked(open_session, lampang_venue, attendee):
@@ -117,11 +152,24 @@ def test_other_sessions_attendee_is_wrong_session_and_not_named(open_session, la
     assert not CheckIn.objects.exists()
 
 
-@pytest.mark.parametrize("offset", [datetime.timedelta(minutes=-61), datetime.timedelta(hours=3, seconds=1)])
-def test_outside_the_window_is_not_open(open_session, lampang_venue, attendee, offset):
-    at = open_session.starts_at + offset
-    result = scan(open_session, attendee, lampang_venue, at=at)
+def test_scanned_before_the_window_beyond_the_grace_is_not_open(open_session, lampang_venue, attendee):
+    opens, _closes = open_session.checkin_window
+    result = scan(open_session, attendee, lampang_venue, at=opens - CLOCK_GRACE - datetime.timedelta(seconds=1))
     assert result.code == NOT_OPEN
+    assert not CheckIn.objects.exists()
+
+
+def test_scanned_within_the_grace_before_the_window_is_recorded(open_session, lampang_venue, attendee):
+    opens, _closes = open_session.checkin_window
+    assert scan(open_session, attendee, lampang_venue, at=opens - CLOCK_GRACE + datetime.timedelta(seconds=1)).code == OK
+
+
+def test_live_scan_after_the_session_ended_is_not_open(lampang_venue, attendee):
+    session = attendee.session
+    session.starts_at = timezone.now() - datetime.timedelta(hours=4)
+    session.ends_at = timezone.now() - datetime.timedelta(seconds=1)
+    session.save(update_fields=["starts_at", "ends_at"])
+    assert scan(session, attendee, lampang_venue).code == NOT_OPEN
     assert not CheckIn.objects.exists()
 
 
@@ -164,7 +212,10 @@ def test_reused_nonce_for_another_person_still_checks_them_in(open_session, lamp
 
 def test_every_result_code_is_covered():
     # Guards the list above: a new code must get a test and a message.
-    assert set(RESULT_CODES) == {OK, ALREADY_CHECKED_IN, UNKNOWN_TOKEN, REVOKED, WRONG_SESSION, NOT_OPEN, WRONG_VENUE}
+    # future_time, duplicate_nonce and bad_scan are the batch upload's (test_checkin_batch_api.py).
+    assert set(RESULT_CODES) == {
+        OK, ALREADY_CHECKED_IN, UNKNOWN_TOKEN, REVOKED, WRONG_SESSION, NOT_OPEN, WRONG_VENUE, FUTURE_TIME, "duplicate_nonce", "bad_scan",
+    }
 
 
 def test_messages_are_translated_to_thai(open_session, lampang_venue, attendee):
@@ -177,7 +228,6 @@ def test_messages_are_translated_to_thai(open_session, lampang_venue, attendee):
 def test_broadcast_only_after_commit(open_session, lampang_venue, attendee, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("attendance.services.notify_attendance", sent.append)
-    monkeypatch.setattr("attendance.checkin_batch.notify_attendance", sent.append)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         scan(open_session, attendee, lampang_venue)
         assert sent == []

@@ -6,6 +6,9 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from attendance.models import CheckIn, ScannerStatus
 
 from attendance.services import issue_scanner_device
 from attendance.venue_codes import make_venue_code
@@ -40,7 +43,17 @@ MATRIX = [
     ("undo_checkin", "post", "/sessions/{s}/checkins/{r}/undo/", CENTRAL_ONLY_POST),
     ("self_checkin", "get", "/c/{code}/", PUBLIC),
     ("self_checkin_forget", "post", "/c/forget/", {who: 302 for who in PUBLIC}),
+    ("scanner_manifest", "get", "/sessions/{s}/venues/{v}/scanner/manifest.webmanifest", STAFF_VENUE),
+    ("scanner_service_worker", "get", "/scanner-sw.js", PUBLIC),  # code only: no data, no venue
 ]
+
+# The scanner endpoints of the JSON API, with a staff session (the desk page): 401 without one.
+API_MATRIX = [
+    ("get", "/api/scanner/snapshot?venue={v}"),
+    ("post", "/api/scanner/heartbeat"),
+    ("post", "/api/checkins/batch"),
+]
+API_EXPECTED = {ANON: 401, ATTENDEE: 401, LAMPANG: 200, CHIANGMAI: 404, CENTRAL: 200}
 
 
 @pytest.fixture
@@ -69,6 +82,23 @@ def test_permission_matrix(client, people, who, name, method, template, expected
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     else:
         assert response.status_code == want
+
+
+@pytest.mark.parametrize("who", [ANON, ATTENDEE, LAMPANG, CHIANGMAI, CENTRAL])
+@pytest.mark.parametrize("method,template", API_MATRIX, ids=[row[1].split("?")[0] for row in API_MATRIX])
+def test_scanner_api_permission_matrix(client, people, who, method, template, open_session, lampang_venue, attendee):
+    if people[who] is not None:
+        client.force_login(people[who])
+    url = template.format(v=lampang_venue.pk)
+    if method == "get":
+        response = client.get(url)
+    else:
+        scan = {"code": attendee.get_ticket(), "nonce": "n-1", "scanned_at": timezone.now().isoformat()}
+        body = {"venue": lampang_venue.pk, "client": {"id": "desk"}, "scans": [scan]}
+        response = client.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == API_EXPECTED[who]
+    if API_EXPECTED[who] != 200:
+        assert not CheckIn.objects.exists() and not ScannerStatus.objects.exists()
 
 
 def test_every_attendance_url_is_in_the_matrix():

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from attendance.models import CheckInMethod
@@ -21,7 +22,10 @@ def day(open_session, lampang_venue, chiangmai_venue, attendee, chiangmai_attend
     late_one = make_registration(open_session, "TH-52", role_code="provincial_officer", venue=lampang_venue, first_name="มาสาย", last_name="ทดสอบ",
                                  position="นักวิชาการพัฒนาชุมชน", organisation="สำนักงานพัฒนาชุมชนจังหวัดลำปาง")
     make_registration(open_session, "TH-52", venue=lampang_venue, first_name="ไม่มา", last_name="ทดสอบ")
-    start = open_session.starts_at
+    # The session started 30 minutes ago: both arrivals happened, one before and one after the start.
+    start = open_session.starts_at = timezone.now() - datetime.timedelta(minutes=30)
+    open_session.ends_at = start + datetime.timedelta(hours=3)
+    open_session.save(update_fields=["starts_at", "ends_at"])
     perform_checkin(session=open_session, method=CheckInMethod.SCANNER, scanned=attendee.get_personal_url(), venue=lampang_venue,
                     at=start - datetime.timedelta(minutes=10))
     perform_checkin(session=open_session, method=CheckInMethod.SCANNER, scanned=late_one.get_personal_url(), venue=lampang_venue,

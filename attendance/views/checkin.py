@@ -1,18 +1,15 @@
 """Desk scanner (camera + manual search), and central staff's manual check-in and undo."""
-from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from attendance.checkin_batch import CheckinJob, submit_checkin
-from attendance.db_threads import run_for_request
 from attendance.forms import ManualCheckinForm, UndoCheckinForm
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
-from attendance.scanner_pass import HEADER, RENEW_AFTER, make_scanner_pass, read_scanner_pass
 from attendance.search import search_registrations_for_user
 from attendance.services import CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
@@ -32,7 +29,11 @@ def checkin_home(request, session_pk):
 @never_cache
 @staff_required
 def scanner(request, session_pk, venue_pk):
+    """The desk scanner: decides green/amber/red on the device from the venue snapshot, keeps
+    every scan in an outbox on the device and uploads it when there is a network
+    (static/attendance/scanner.js; the service worker and manifest are in views/scanner_app.py)."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
+    # Every text scanner.js shows. Placeholders stay in as %(name)s; the script fills them in.
     strings = {
         "checkIn": _("Check in"),
         "checkedIn": _("Checked in"),
@@ -42,41 +43,79 @@ def scanner(request, session_pk, venue_pk):
         "pause": _("Pause camera"),
         "resume": _("Resume camera"),
         "networkError": _("No connection to the server. Try again."),
+        "searchNeedsNetwork": _("Search needs a connection to the server. Scanning QR codes works without one."),
         "ready": _("Ready to scan"),
         "working": _("Checking…"),
+        # The result panel: a title (with an icon, so colour is not the only signal), then the detail.
+        "alreadyIn": _("Already checked in"),
+        "alreadyInAt": _("First checked in at %(time)s"),
+        "alreadyInAtVenue": _("First checked in at %(venue)s at %(time)s"),
+        "otherVenue": _("Registered for another venue"),
+        "otherVenueMessage": _("Recorded here. This person is expected at another venue."),
+        "pendingCheck": _("Will be checked when online"),
+        "personalLinkMessage": _("An old badge (personal link). Let the person in; the server checks it when the connection returns."),
+        "unknownPersonMessage": _("Not in this desk's participant list yet. Let the person in; the server checks it when the connection returns."),
+        "noSnapshotMessage": _("This device has no participant list yet. Let the person in; the server checks it when the connection returns."),
+        "notVerified": _("Not verified"),
+        "notVerifiedMessage": _("This browser cannot verify tickets. The scan is kept and checked when the connection returns."),
+        "invalidTicket": _("Invalid ticket"),
+        "invalidTicketMessage": _("This ticket is damaged or forged. Check the person in by name instead."),
+        "otherSession": _("Ticket for another session"),
+        "otherSessionMessage": _("This ticket belongs to another meeting."),
+        "revoked": _("Ticket revoked"),
+        "revokedMessage": _("This badge was replaced by a newer one or the registration was cancelled."),
+        "unknownCode": _("Not a Prachum ticket"),
+        "unknownCodeMessage": _("This QR code is neither a check-in ticket nor a personal link of Prachum."),
+        "saveFailed": _("This scan could not be saved on this device. Scan again."),
+        # A time of day as the server writes it (meetings.dates.format_time): 08.52 น. in Thai.
+        "clock": pgettext("time of day; hours and minutes have two digits", "%(hours)s:%(minutes)s"),
+        # Status bar, counters, conflicts and the log.
+        "online": _("Online"),
+        "offline": _("Offline"),
+        "syncing": _("Sending…"),
+        "signedOut": _("Signed out: log in again to send the waiting scans."),
+        "serverBusy": _("The server is busy; the scans wait on this device and are sent later."),
+        "oldestPending": _("oldest waiting for %(age)s"),
+        "ageSeconds": _("%(count)s s"),
+        "ageMinutes": _("%(count)s min"),
+        "ageHours": _("%(count)s h"),
+        "counterPending": _("Waiting to send"),
+        "counterSynced": _("Sent"),
+        "counterConflicts": _("Conflicts"),
+        "conflictsTitle": _("Conflicts to check"),
+        "scannedAt": _("scanned at %(time)s"),
+        "statePending": _("waiting"),
+        "stateSynced": _("sent"),
+        "stateConflict": _("conflict"),
+        "snapshotFresh": _("Participant list of %(count)s people, updated at %(time)s"),
+        "snapshotNone": _("No participant list on this device yet."),
+        "snapshotExpired": _("Check-in has closed: the participant list was removed from this device."),
+        "unknownPerson": _("Participant #%(id)s"),
+        # How the War Room dashboard names this desk.
+        "deskLabel": _("Desk %(id)s (%(browser)s)"),
+    }
+    urls = {
+        "api": reverse("api:api-root"),
+        "scan": reverse("attendance:scan", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
+        "search": reverse("attendance:search", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
+        "serviceWorker": reverse("attendance:scanner_service_worker"),
+        # One worker per desk page: it stays out of every other page of the site.
+        "serviceWorkerScope": reverse("attendance:scanner", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
+        "manifest": reverse("attendance:scanner_manifest", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
     }
     return render(request, "attendance/scanner.html", {
-        "venue": venue, "session": venue.session, "scanner_strings": strings, "scanner_pass": _scanner_pass(request, venue),
+        "venue": venue, "session": venue.session, "scanner_strings": strings, "scanner_urls": urls,
     })
 
 
 @require_POST
-async def scan(request, session_pk, venue_pk):
+@staff_required
+def scan(request, session_pk, venue_pk):
     """JSON: {"code": scanned text} or {"registration_id": id} (manual search), plus a client "nonce".
 
-    A scanned code with a valid scanner pass (attendance/scanner_pass.py) goes straight to the
-    check-in queue; anything else takes the full path, on a database thread."""
-    data = json_body(request)
-    code = data.get("code")
-    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    held = read_scanner_pass(request.headers.get(HEADER), session_id=session_pk, venue_id=venue_pk, session_key=session_key)
-    if held is not None and data.get("registration_id") is None and isinstance(code, str) and code.strip():
-        user_id, age = held
-        job = CheckinJob(
-            method=CheckInMethod.SCANNER, scanned=code[:1000], nonce=str(data.get("nonce") or "")[:64], venue_id=venue_pk,
-            session_id=session_pk, user_id=user_id, ip_address=client_ip(request), language=get_language() or "th",
-        )
-        outcome = await submit_checkin(request, job)
-        if outcome.allowed:
-            body = outcome.data
-            if age > RENEW_AFTER:
-                body = {**body, "scanner_pass": make_scanner_pass(user_id, session_pk, venue_pk, session_key)}
-            return JsonResponse(body)
-    return await run_for_request(request, _scan, request, session_pk, venue_pk)
-
-
-@staff_required
-def _scan(request, session_pk, venue_pk):
+    The desk scanner page sends camera scans through its offline outbox (POST /api/checkins/batch);
+    this endpoint serves the search results it checks in by hand, and scanners that check in one
+    scan at a time."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
     data = json_body(request)
     nonce = str(data.get("nonce") or "")[:64]
@@ -101,11 +140,7 @@ def _scan(request, session_pk, venue_pk):
             session=venue.session, method=CheckInMethod.SCANNER, scanned=code[:1000], venue=venue,
             user=request.user, nonce=nonce, ip_address=client_ip(request),
         )
-    return JsonResponse({**result.as_dict(), "scanner_pass": _scanner_pass(request, venue)})
-
-
-def _scanner_pass(request, venue):
-    return make_scanner_pass(request.user.pk, venue.session_id, venue.pk, request.session.session_key)
+    return JsonResponse(result.as_dict())
 
 
 @require_GET

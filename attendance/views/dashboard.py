@@ -20,6 +20,11 @@ def _ui_text():
         "wrong_venue": _("at another venue"),
         "checked_in": _("Checked in"),
         "not_yet": _("Not yet"),
+        "never": _("never"),
+        "silent": _("silent"),
+        "ago": _("%(minutes)s min ago"),
+        "just_now": _("just now"),
+        "scanners": _("%(count)s scanners"),
     }
 
 

@@ -60,6 +60,9 @@ class Registration(models.Model):
     )
     token_key = models.CharField(max_length=32, unique=True, default=new_token_key, editable=False)
     link_revoked = models.BooleanField(_("personal link revoked"), default=False)
+    # Check-in tickets carry this number (meetings/tickets.py); re-issuing a badge bumps it, so
+    # the tickets printed before are refused.
+    ticket_version = models.PositiveIntegerField(_("ticket version"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -106,6 +109,12 @@ class Registration(models.Model):
         from django.conf import settings
 
         return settings.SITE_URL + self.get_personal_path()
+
+    def get_ticket(self):
+        """The signed check-in ticket printed on badges and shown on the personal page."""
+        from meetings.tickets import make_ticket
+
+        return make_ticket(self)
 
     @property
     def masked_national_id(self):

@@ -9,6 +9,7 @@ from PIL import Image
 
 from meetings.tests.factories import PASSWORD, make_registration
 from meetings.tests.registration_fixtures import *  # noqa: F401,F403
+from meetings.tickets import read_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,11 @@ def test_badge_sheet_qr_codes_scan_from_the_printed_page(client, lampang_officer
     pages = pdf_pages_as_images(pdf)
     assert len(pages) == 1
     decoded = {barcode.text for page in pages for barcode in zxingcpp.read_barcodes(page)}
-    assert decoded == {person.get_personal_url() for person in lampang_people}
+    # Badges carry check-in tickets, not personal links: a photo of one opens nobody's page.
+    assert decoded == {person.get_ticket() for person in lampang_people}
+    assert {read_ticket(text).registration_id for text in decoded} == {person.pk for person in lampang_people}
+    for text in decoded:
+        assert client.get(f"/p/{text}/").status_code == 404
     fonts = pdf_fonts(pdf)
     assert fonts and all("Sarabun" in name for name in fonts), fonts
 

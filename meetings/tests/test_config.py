@@ -55,6 +55,10 @@ def test_redis_url_selects_channels_redis():
         ({"CSRF_TRUSTED_ORIGINS": "prachum.example.go.th"}, "CSRF_TRUSTED_ORIGINS"),
         ({"SITE_URL": "prachum.example.go.th"}, "SITE_URL"),
         ({"IMPORT_MAX_BYTES": "lots"}, "IMPORT_MAX_BYTES"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "four"}, "DATABASE_POOL_SIZE"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "-1"}, "DATABASE_POOL_SIZE"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_TIMEOUT": "0"}, "DATABASE_POOL_TIMEOUT"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "4", "DATABASE_CONN_MAX_AGE": "60"}, "DATABASE_POOL_SIZE"),
     ],
 )
 def test_bad_setting_stops_start_up_naming_the_variable(env, named):
@@ -62,6 +66,27 @@ def test_bad_setting_stops_start_up_naming_the_variable(env, named):
     assert code != 0
     assert "ImproperlyConfigured" in out
     assert named in out.strip().splitlines()[-1]
+
+
+def test_redis_socket_timeout_stays_above_the_blocking_read():
+    """A busy Redis must not make redis-py give up on channels-redis's blocking read."""
+    code = (
+        "import django; from django.conf import settings; django.setup();"
+        "from channels_redis.core import RedisChannelLayer;"
+        "host = settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0];"
+        "print(host['socket_timeout'] > RedisChannelLayer.brpop_timeout, host['socket_connect_timeout'] < RedisChannelLayer.brpop_timeout)"
+    )
+    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **GOOD, "REDIS_URL": "redis://127.0.0.1:6379/0", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True"], result.stderr
+
+
+def test_database_pool_settings_reach_django():
+    code = "import django; from django.conf import settings; django.setup(); d = settings.DATABASES['default']; print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])"
+    env = {**os.environ, **GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "4", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DATABASE_CONN_MAX_AGE", None)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["4", "0"], result.stderr
 
 
 def test_debug_mode_runs_without_a_secret_key():

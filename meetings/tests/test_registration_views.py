@@ -55,6 +55,7 @@ MATRIX = [
     ("registration_cancel", "post", True, (302, 302, 404, 302)),
     ("registration_revoke_link", "post", True, (302, 302, 404, 302)),
     ("registration_reissue_link", "post", True, (302, 302, 404, 302)),
+    ("registration_reissue_ticket", "post", True, (302, 302, 404, 302)),
     ("registration_send_link", "post", True, (302, 302, 404, 302)),
     ("registration_reveal_id", "post", True, (302, 403, 404, 200)),
 ]
@@ -254,6 +255,10 @@ def test_detail_shows_link_and_qr_and_actions_work(client, lampang_officer, open
     client.post(url("registration_reissue_link", open_session, lampang_person))
     lampang_person.refresh_from_db()
     assert client.get(lampang_person.get_personal_path()).status_code == 200
+    old_ticket = lampang_person.get_ticket()
+    client.post(url("registration_reissue_ticket", open_session, lampang_person))
+    lampang_person.refresh_from_db()
+    assert lampang_person.ticket_version == 2 and lampang_person.get_ticket() != old_ticket
     client.post(url("registration_cancel", open_session, lampang_person))
     lampang_person.refresh_from_db()
     assert lampang_person.status == RegistrationStatus.CANCELLED

@@ -138,6 +138,47 @@
     });
   }
 
+  var SILENT_MS = 5 * 60 * 1000;  // a venue's scanners quiet this long are marked
+
+  function ago(iso) {
+    if (!iso) { return text.never; }
+    var minutes = Math.floor((Date.now() - new Date(iso).getTime()) / 60000);
+    return minutes < 1 ? text.just_now : text.ago.replace("%(minutes)s", fmt(minutes));
+  }
+
+  function renderScanners(venues) {
+    var body = document.getElementById("live-scanners");
+    body.textContent = "";
+    venues = venues || [];
+    document.getElementById("live-scanners-empty").classList.toggle("d-none", venues.length > 0);
+    venues.forEach(function (v) {
+      var tr = document.createElement("tr");
+      var silent = !v.last_seen || Date.now() - new Date(v.last_seen).getTime() > SILENT_MS;
+      var name = document.createElement("td");
+      name.textContent = v.venue;
+      if (v.scanners > 1) {
+        var count = document.createElement("div");
+        count.className = "small text-muted";
+        count.textContent = text.scanners.replace("%(count)s", fmt(v.scanners));
+        name.appendChild(count);
+      }
+      var sync = document.createElement("td");
+      sync.textContent = ago(v.last_sync);
+      if (silent) {
+        var badge = document.createElement("span");
+        badge.className = "badge text-bg-danger ms-1";
+        badge.textContent = text.silent;
+        sync.appendChild(badge);
+        tr.className = "table-danger";
+      }
+      var waiting = document.createElement("td");
+      waiting.className = "text-end" + (v.pending ? " fw-bold" : "");
+      waiting.textContent = fmt(v.pending);
+      tr.append(name, sync, waiting);
+      body.appendChild(tr);
+    });
+  }
+
   function renderChart(data) {
     var rows = scope === "national" ? data.regions : data.roles;
     var names = rows.map(function (r) { return scope === "national" ? regionName(r.code) : roleName(r.code); });
@@ -171,9 +212,13 @@
     renderProvinces(data.provinces);
     renderRoles(data.roles);
     renderFeed(data.latest);
+    renderScanners(data.scanners);
     renderChart(data);
     document.getElementById("live-updated").textContent = timeFormat.format(new Date(data.generated_at * 1000));
   }
+
+  // "3 min ago" and "silent" age without new messages.
+  setInterval(function () { if (state) { renderScanners(state.scanners); } }, 30000);
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
