@@ -11,14 +11,14 @@ session cookie and CSRF token, for a venue that staff member may see. Every chec
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from ninja import NinjaAPI, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
-from attendance.models import CheckIn, CheckInMethod, ScannerDevice
+from attendance.models import CheckIn, CheckInMethod, ScannerDevice, late_filter
 from attendance.selectors import get_scanner_snapshot
 from attendance.services import (
     BAD_SCAN,
@@ -346,7 +346,7 @@ def stats(request):
     totals = registrations.aggregate(
         registered=Count("id"),
         checked_in=Count("checkin"),
-        on_time=Count("checkin", filter=Q(checkin__checked_in_at__lte=session.starts_at)),
+        late=Count("checkin", filter=late_filter(session.starts_at, through="checkin__")),
     )
     roles = (
         registrations.values("role__name_th", "role__name_en", "role__order")
@@ -361,8 +361,8 @@ def stats(request):
         "registered": registered,
         "checked_in": checked_in,
         "percent": round(100 * checked_in / registered, 1) if registered else 0.0,
-        "on_time": totals["on_time"],
-        "late": checked_in - totals["on_time"],
+        "on_time": checked_in - totals["late"],
+        "late": totals["late"],
         "venue_checked_in": CheckIn.objects.filter(session=session, venue=device.venue).count(),
         "roles": [
             {"role": row["role__name_en"] if english else row["role__name_th"], "registered": row["registered"], "checked_in": row["checked_in"]}

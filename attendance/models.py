@@ -8,6 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def is_late(checked_in_at, starts_at):
+    """The on-time rule, the one place it is written: late means checked in after the start."""
+    return checked_in_at > starts_at
+
+
+def late_filter(starts_at, through=""):
+    """`is_late` as a query filter on CheckIn (`through="checkin__"` from Registration)."""
+    return Q(**{f"{through}checked_in_at__gt": starts_at})
+
+
 class CheckInMethod(models.TextChoices):
     SCANNER = "scanner", _("Desk scanner")
     SELF = "self", _("Self check-in (venue QR)")
@@ -106,7 +116,7 @@ class CheckIn(models.Model):
 
     @property
     def is_late(self):
-        return self.checked_in_at > self.session.starts_at
+        return is_late(self.checked_in_at, self.session.starts_at)
 
 
 class CheckInEventAction(models.TextChoices):

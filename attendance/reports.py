@@ -5,7 +5,9 @@ narrow rows); the totals are summed in Python so every table agrees with every o
 """
 from dataclasses import dataclass
 
+from attendance.models import is_late
 from meetings.models import Province, Registration, RoleCategory, Venue
+from meetings.models.registration import home_venue_id
 from meetings.permissions import scope_to_user
 
 
@@ -26,11 +28,6 @@ class Row:
     @property
     def percent(self):
         return round(100 * self.present / self.registered, 1) if self.registered else 0.0
-
-
-def home_venue_id(registration_venue_id, province_id, remote_venue_by_province):
-    """The venue a registration belongs to: its own, else its province's remote room."""
-    return registration_venue_id or remote_venue_by_province.get(province_id)
 
 
 def registrations_for_report(session, user):
@@ -66,10 +63,10 @@ def attendance_report(session, user):
             row.registered += 1
             if checked_in_at is not None:
                 row.present += 1
-                if checked_in_at <= session.starts_at:
-                    row.on_time += 1
-                else:
+                if is_late(checked_in_at, session.starts_at):
                     row.late += 1
+                else:
+                    row.on_time += 1
                 if wrong_venue:
                     row.elsewhere += 1
     return {

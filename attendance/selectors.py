@@ -13,8 +13,9 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
 
-from attendance.models import CheckIn, ScannerStatus
+from attendance.models import CheckIn, ScannerStatus, is_late, late_filter
 from meetings.models import Province, Region, Registration, RegistrationStatus, RoleCategory, Session
+from meetings.models.registration import expected_at
 from meetings.dates import format_time
 from meetings.reference_cache import provinces_by_id, roles_by_id
 from meetings.tickets import session_public_key
@@ -65,7 +66,7 @@ def get_attendance_snapshot(session_id, feeds=None):
         .annotate(
             registered=Count("id"),
             checked_in=Count("checkin"),
-            late=Count("checkin", filter=Q(checkin__checked_in_at__gt=starts_at)),
+            late=Count("checkin", filter=late_filter(starts_at, through="checkin__")),
             wrong_venue=Count("checkin", filter=Q(checkin__wrong_venue=True)),
         )
         .order_by()
@@ -160,7 +161,7 @@ def _arrival(row, starts_at, role_code, code_of):
         "name": f"{prefix}{first_name} {last_name}",
         "role": role_code[role_id],
         "province": code_of[province_id],
-        "late": at > starts_at,
+        "late": is_late(at, starts_at),
         "wrong_venue": wrong_venue,
     }
 
@@ -285,15 +286,11 @@ def get_scanner_snapshot(venue):
         .values("id", "status", "ticket_version", "venue_id", "province_id", "role_id", "prefix", "first_name", "last_name")
         .order_by("id")
     )
-    host = venue.is_host
     for row in rows:
         if row["status"] != RegistrationStatus.ACTIVE:
             revoked.append(row["id"])
             continue
-        if row["venue_id"]:
-            here = row["venue_id"] == venue.pk
-        else:
-            here = not host and row["province_id"] == venue.province_id
+        here = expected_at(row["venue_id"], row["province_id"], venue)
         person = {"id": row["id"], "v": row["ticket_version"], "here": here, "in": None}
         if here:
             province, role = provinces.get(row["province_id"]), roles.get(row["role_id"])

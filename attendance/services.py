@@ -185,12 +185,8 @@ def lookup_registration(session, scanned):
 
 
 def is_expected_venue(registration, venue):
-    """Whether `venue` is where the registration should sit: its own venue, else its province's room."""
-    if venue is None:
-        return True
-    if registration.venue_id:
-        return registration.venue_id == venue.pk
-    return not venue.is_host and venue.province_id == registration.province_id
+    """Whether `venue` is where the registration should sit (no venue: nothing to compare)."""
+    return venue is None or registration.is_expected_at(venue)
 
 
 def _result_for_existing(checkin, registration, nonce):

@@ -1,22 +1,14 @@
-"""Test helper: record check-ins exactly as the check-in service does (write, then broadcast on commit)."""
-from django.db import transaction
-from django.utils import timezone
-
-from attendance.broadcast import notify_attendance
-from attendance.models import CheckIn, CheckInMethod
+"""Test helper: record a check-in through the check-in service, as every path does (its audit
+event, its nonce, and the dashboards told after commit)."""
+from attendance.models import CheckInMethod
+from attendance.services import perform_checkin
 
 
-def record_checkin(registration, *, at=None, venue=None, method=CheckInMethod.SCANNER, wrong_venue=False):
-    """Create the CheckIn inside a transaction; dashboards hear of it only after commit."""
-    session_id = registration.session_id
-    with transaction.atomic():
-        checkin = CheckIn.objects.create(
-            registration=registration,
-            session_id=session_id,
-            venue=venue,
-            method=method,
-            checked_in_at=at or timezone.now(),
-            wrong_venue=wrong_venue,
-        )
-        transaction.on_commit(lambda: notify_attendance(session_id))
-    return checkin
+def record_checkin(registration, *, at=None, venue=None, method=CheckInMethod.SCANNER, nonce=""):
+    """Check `registration` in at `at` (default now; the session's check-in window must hold it).
+    Pass a venue of another province to record it "at another venue"."""
+    result = perform_checkin(
+        session=registration.session, method=method, registration_id=registration.pk, venue=venue, at=at, nonce=nonce
+    )
+    assert result.created, f"check-in refused: {result.code} {result.message}"
+    return result.checkin

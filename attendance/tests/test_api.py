@@ -108,7 +108,8 @@ def test_openapi_schema_is_served(client):
     assert response.status_code == 200
     schema = response.json()
     assert {"/api/checkins", "/api/registrations/lookup", "/api/stats"} <= set(schema["paths"])
-    assert "BearerAuth" in str(schema["components"]["securitySchemes"]) or schema["components"]["securitySchemes"]
+    schemes = schema["components"]["securitySchemes"]
+    assert {"type": "http", "scheme": "bearer"}.items() <= schemes["DeviceBearer"].items()
 
 
 def test_docs_page_uses_no_cdn(client):

@@ -1,11 +1,13 @@
 """The dashboard relay on a real channel layer: one update per check-in per process, and a busy
 Redis (answers slower than channels-redis's blocking read) never breaks it."""
 import asyncio
+import datetime
 import logging
 
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from django.conf import settings as django_settings
 
 from attendance.broadcast import close_attendance_relay
@@ -27,7 +29,7 @@ async def _relay_closed_after_the_test():
 
 @pytest.fixture
 def lampang_session(db):
-    session = make_session()
+    session = make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30))  # check-in open
     for i in range(5):
         make_registration(session, "TH-52", first_name=f"ผู้เข้าร่วม{i}")
     return session

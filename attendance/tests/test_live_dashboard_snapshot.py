@@ -12,8 +12,8 @@ from attendance.groups import attendance_group
 from attendance.models import CheckIn
 from attendance.selectors import FEED_SIZE, dashboard_view, get_attendance_snapshot
 from attendance.tests.checkins import record_checkin
-from meetings.models import RegistrationStatus
-from meetings.tests.factories import make_registration, make_session
+from meetings.registration_services import cancel_registration
+from meetings.tests.factories import make_registration, make_session, make_user, make_venue
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,12 @@ def morning():
     session = make_session(starts_at=START)
     lampang = [make_registration(session, "TH-52") for _ in range(4)]
     chiangmai = [make_registration(session, "TH-50", role_code="provincial_officer") for _ in range(2)]
-    cancelled = make_registration(session, "TH-52", status=RegistrationStatus.CANCELLED)
+    cancelled = make_registration(session, "TH-52")
     record_checkin(lampang[0], at=EARLY)
     record_checkin(lampang[1], at=LATE)
-    record_checkin(chiangmai[0], at=EARLY + datetime.timedelta(minutes=1), wrong_venue=True)
-    record_checkin(cancelled, at=EARLY)  # cancelled afterwards does not count
+    record_checkin(chiangmai[0], at=EARLY + datetime.timedelta(minutes=1), venue=make_venue(session, "TH-10", is_host=True))
+    record_checkin(cancelled, at=EARLY)
+    cancel_registration(cancelled, user=make_user(kind="central"))  # cancelled afterwards: does not count
     return session
 
 
@@ -109,8 +110,8 @@ def test_snapshot_queries_do_not_grow_with_the_session(size, django_assert_max_n
 
 
 def test_outside_a_server_the_commit_tells_the_servers_at_once(morning, django_capture_on_commit_callbacks):
-    """Management commands and scripts have no server loop to coalesce on, and no screens: the
-    servers' relays hear of the change on commit, in one small message, and read the counts themselves."""
+    """Management commands and scripts tell the servers' relays too: on commit, one small message;
+    the relays read the counts themselves."""
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(attendance_group(morning.pk), channel)
@@ -143,7 +144,7 @@ def test_checkin_is_kept_when_the_channel_layer_is_down(morning, settings, caplo
     registration = make_registration(morning, "TH-52")
     with caplog.at_level(logging.WARNING, logger="attendance.broadcast"):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            record_checkin(registration)
+            record_checkin(registration, at=LATE)
     assert len(callbacks) == 1
     assert CheckIn.objects.filter(registration=registration).exists()
     assert "lost the channel layer" in caplog.text

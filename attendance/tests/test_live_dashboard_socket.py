@@ -1,12 +1,14 @@
 """The live dashboard socket: who may connect, the snapshot on connect, updates only after commit,
 coalesced bursts, and a channel layer that is down."""
 import asyncio
+import datetime
 import logging
 
 import pytest
 import pytest_asyncio
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.utils import timezone
 from django.db import transaction
 
 from attendance import broadcast
@@ -36,7 +38,7 @@ async def _relay_closed_after_the_test():
 
 @pytest.fixture
 def live_session(db):
-    session = make_session()
+    session = make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30))  # check-in open
     make_registration(session, "TH-52", first_name="สมชาย", last_name="ลำปางดี")
     make_registration(session, "TH-52", role_code="provincial_officer", first_name="สมหญิง", last_name="ลำปางงาม")
     make_registration(session, "TH-50", first_name="สมศักดิ์", last_name="เชียงใหม่ดี")
@@ -227,7 +229,7 @@ async def test_burst_of_100_checkins_is_coalesced(settings, central_organiser, l
     # A long interval: after the first change goes out at once, the rest must wait for the next
     # flush, which the test triggers itself instead of sleeping.
     settings.ATTENDANCE_BROADCAST_INTERVAL = 3600
-    session = await database_sync_to_async(make_session)()
+    session = await database_sync_to_async(make_session)(starts_at=timezone.now() + datetime.timedelta(minutes=30))
 
     @database_sync_to_async
     def register_100():
@@ -289,18 +291,32 @@ async def test_checkin_succeeds_when_the_channel_layer_is_down_and_screens_catch
 # --- one relay per server process ------------------------------------------------------------
 
 
-async def test_screens_share_one_member_of_the_sessions_group(live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks):
+async def test_screens_share_one_member_of_the_sessions_group(live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks, monkeypatch):
     """However many screens a process holds, the channel layer sees one member for it (its relay),
     so a change costs the layer one message per process, not one per screen."""
     from channels.layers import get_channel_layer
 
     from attendance.groups import attendance_group
 
+    layer = get_channel_layer()
+    joined, left = [], []
+    real_add, real_discard = layer.group_add, layer.group_discard
+
+    async def group_add(group, channel):
+        joined.append((group, channel))
+        await real_add(group, channel)
+
+    async def group_discard(group, channel):
+        left.append((group, channel))
+        await real_discard(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    monkeypatch.setattr(layer, "group_discard", group_discard)
+
     screens = [await connected(live_session.pk, central_organiser) for _ in range(4)] + [await connected(live_session.pk, lampang_officer)]
     for ws in screens:
         assert (await ws.receive_json_from())["type"] == "snapshot"
-    layer = get_channel_layer()
-    assert await group_size(layer, attendance_group(live_session.pk)) == 1
+    assert len(joined) == 1 and joined[0][0] == attendance_group(live_session.pk)
 
     # A change told by another process (only through the layer) reaches every screen here.
     await check_in(live_session, "สมชาย", lambda execute: django_capture_on_commit_callbacks(execute=False))
@@ -311,13 +327,8 @@ async def test_screens_share_one_member_of_the_sessions_group(live_session, cent
         messages = await drain(ws)
         assert messages and messages[-1]["data"]["totals"]["checked_in"] == 1
 
-    for ws in screens:
+    for ws in screens[:-1]:
         await ws.disconnect()
-    assert await group_size(layer, attendance_group(live_session.pk)) == 0  # the last screen gone: the relay left
-
-
-async def group_size(layer, group):
-    if hasattr(layer, "groups"):  # the in-memory layer
-        return len(layer.groups.get(group, {}))
-    # channels-redis keeps a group as a sorted set of channel names
-    return await layer.connection(layer.consistent_hash(group)).zcard(layer._group_key(group))
+    assert left == []  # a screen of the session is still here
+    await screens[-1].disconnect()
+    assert left == joined  # the last screen gone: the relay left the group

@@ -73,7 +73,10 @@ def test_xlsx_people_export(client, central_organiser, day):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 4
     names = {row[3]: row for row in rows[1:]}
-    assert names["นายมาสาย ทดสอบ"][8] == "มา" or names["นายมาสาย ทดสอบ"][9]  # present, with a time
+    late = names["นายมาสาย ทดสอบ"]
+    absent = names["นายไม่มา ทดสอบ"]
+    assert (late[8], absent[8]) == ("มาแล้ว", "ไม่มา")  # "Present", "Absent" in Thai
+    assert late[9] and not absent[9]  # the present one with a time
     assert names["นายไม่มา ทดสอบ"][9] in (None, "")
 
 

@@ -11,6 +11,19 @@ def new_token_key():
     return secrets.token_urlsafe(18)
 
 
+def expected_at(registration_venue_id, registration_province_id, venue):
+    """The expected-venue rule, the one place it is written: a registration belongs at its own
+    venue when it has one, else at a provincial (not the host) venue of its province."""
+    if registration_venue_id:
+        return registration_venue_id == venue.pk
+    return not venue.is_host and venue.province_id == registration_province_id
+
+
+def home_venue_id(registration_venue_id, registration_province_id, provincial_venue_by_province):
+    """`expected_at` resolved to one venue id, for counting a registration in one venue's row."""
+    return registration_venue_id or provincial_venue_by_province.get(registration_province_id)
+
+
 class Prefix(models.TextChoices):
     MR = "นาย", pgettext_lazy("name prefix", "Mr.")
     MRS = "นาง", pgettext_lazy("name prefix", "Mrs.")
@@ -109,6 +122,9 @@ class Registration(models.Model):
         from django.conf import settings
 
         return settings.SITE_URL + self.get_personal_path()
+
+    def is_expected_at(self, venue):
+        return expected_at(self.venue_id, self.province_id, venue)
 
     def get_ticket(self):
         """The signed check-in ticket printed on badges and shown on the personal page."""
