@@ -1,4 +1,4 @@
-"""Fixtures named for people (STYLE.md): a Lampang officer, a Chiang Mai officer, a central organiser."""
+"""Fixtures named for people (docs/CONTRIBUTING.md): a Lampang officer, a Chiang Mai officer, a central organiser."""
 import pytest
 
 from meetings.tests.factories import make_session, make_user

@@ -10,7 +10,7 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 90
 def remember_personal_token(response, token):
     response.set_signed_cookie(
         COOKIE_NAME, token, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
-        secure=getattr(settings, "SESSION_COOKIE_SECURE", False),
+        secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
 

@@ -14,6 +14,7 @@ from config.env import (
     env_url,
 )
 import os
+import tempfile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -101,9 +102,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-    # Tests use a file, not the shared-cache in-memory database: there, threads of a transactional
-    # test get "database table is locked" at once instead of waiting on the busy timeout.
-    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / ".test-db.sqlite3"))
 else:
     # PostgreSQL. Under ASGI (the production server, docs/DEPLOY.md) Django must not keep
     # connections itself: with DATABASE_POOL_SIZE each worker process keeps a psycopg pool, checks
@@ -201,6 +199,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # Uploads: a spreadsheet of a few thousand rows is well under this.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# Uploaded lists wait here between the preview and the confirmation. Outside MEDIA_ROOT on
+# purpose: they hold personal data and must never be served.
+IMPORT_STAGING_DIR = Path(os.environ.get("IMPORT_STAGING_DIR") or Path(tempfile.gettempdir()) / "prachum-imports")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {

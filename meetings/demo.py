@@ -1,4 +1,5 @@
-"""The demo: the session of Thursday 25 November 2564 BE, 09:00, from ../shared/seed/.
+"""The demo: the session of Thursday 25 November 2564 BE, 09:00, as the Community Development
+Department's public news post describes it.
 
 Officials named in the seed's public news post appear as themselves; every
 participant is made up. Building it is idempotent: a second run finds

@@ -37,7 +37,7 @@ def session_calendar(session, *, venue=None, include_join=False, url=None):
     cal.add_component(_vtimezone("Asia/Bangkok"))
 
     event = Event()
-    host = getattr(settings, "SITE_URL", "http://localhost").split("://", 1)[-1].split("/")[0]
+    host = settings.SITE_URL.split("://", 1)[-1].split("/")[0]
     event.add("uid", f"session-{session.pk}@{host}")
     event.add("summary", session.title)
     event.add("dtstart", _bangkok(session.starts_at))

@@ -3,7 +3,7 @@
 Views parse input, check permission through the selectors, call one service and render.
 """
 import hashlib
-import tempfile
+import os
 import time
 import uuid
 from pathlib import Path
@@ -315,9 +315,9 @@ def registration_substitute(request, session_pk, pk):
 
 
 def _staging_dir():
-    # Outside MEDIA_ROOT on purpose: uploaded lists hold personal data and must never be served.
-    folder = Path(getattr(settings, "IMPORT_STAGING_DIR", "") or Path(tempfile.gettempdir()) / "prachum-imports")
-    folder.mkdir(parents=True, exist_ok=True)
+    # Only this service's user may read the staged lists (personal data).
+    folder = Path(settings.IMPORT_STAGING_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
@@ -331,7 +331,9 @@ def _stage_upload(content):
         except OSError:
             pass
     name = uuid.uuid4().hex
-    (folder / f"{name}.upload").write_bytes(content)
+    # Readable by this service's user only (personal data), whatever the umask.
+    with os.fdopen(os.open(folder / f"{name}.upload", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as staged:
+        staged.write(content)
     return name
 
 
