@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from training import services
 from training.models import (
     Attempt,
     Certificate,
@@ -13,6 +12,8 @@ from training.models import (
     Question,
     Quiz,
 )
+from training.models.quizzes import check_question
+from training.services.certificates import revoke_certificate
 
 
 class AttachmentInline(admin.TabularInline):
@@ -25,6 +26,7 @@ class ModuleAdmin(admin.ModelAdmin):
     list_display = ["order", "title", "session", "agenda_item", "estimated_minutes", "is_published"]
     list_display_links = ["title"]
     list_filter = ["session", "is_published"]
+    ordering = ["-session__starts_at", "order"]
     search_fields = ["title", "lesson"]
     inlines = [AttachmentInline]
 
@@ -40,6 +42,7 @@ class QuestionInline(admin.TabularInline):
 class QuizAdmin(admin.ModelAdmin):
     list_display = ["title", "session", "kind", "module", "pass_mark", "max_attempts", "time_limit_minutes", "is_published"]
     list_filter = ["session", "kind", "is_published"]
+    ordering = ["-session__starts_at", "kind", "module__order"]
     inlines = [QuestionInline]
 
 
@@ -52,13 +55,14 @@ class ChoiceInline(admin.TabularInline):
 class QuestionAdmin(admin.ModelAdmin):
     list_display = ["text", "quiz", "kind", "order"]
     list_filter = ["quiz__session", "quiz", "kind"]
+    ordering = ["quiz_id", "order", "pk"]
     search_fields = ["text"]
     inlines = [ChoiceInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         question = form.instance
-        problems = services.check_question(question.kind, [(c.text, c.is_correct) for c in question.choices.all()])
+        problems = check_question(question.kind, [(c.text, c.is_correct) for c in question.choices.all()])
         if problems:
             messages.warning(request, _("Check this question: %(problems)s") % {"problems": " ".join(problems)})
 
@@ -67,6 +71,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class AttemptAdmin(admin.ModelAdmin):
     list_display = ["quiz", "registration", "number", "status", "score", "passed", "submitted_at"]
     list_filter = ["quiz__session", "quiz", "status", "passed"]
+    ordering = ["quiz_id", "registration_id", "number"]
     raw_id_fields = ["registration"]
     readonly_fields = [f.name for f in Attempt._meta.fields]
 
@@ -90,7 +95,7 @@ class CertificateRuleAdmin(admin.ModelAdmin):
 def revoke_selected(modeladmin, request, queryset):
     count = 0
     for certificate in queryset.filter(revoked_at__isnull=True):
-        services.revoke_certificate(certificate, request.user, str(_("Revoked in the admin")))
+        revoke_certificate(certificate=certificate, actor=request.user, reason=str(_("Revoked in the admin")))
         count += 1
     modeladmin.message_user(request, _("%(count)d certificates revoked.") % {"count": count})
 

@@ -168,7 +168,7 @@ def item_analysis(quiz, registrations):
         .values_list("pk", "registration_id", "score")
     ):
         first.setdefault(reg_id, (attempt_id, float(score)))
-    totals = {attempt_id: score for attempt_id, score in first.values()}
+    totals = dict(first.values())
     answers = defaultdict(dict)
     picks = defaultdict(lambda: defaultdict(int))
     for attempt_id, question_id, correct, choice_ids in Answer.objects.filter(attempt_id__in=totals).values_list(

@@ -61,13 +61,13 @@ def seed_training_demo(session):
     ]
     quizzes = Quiz.objects.bulk_create(quizzes)
     pending = _questions(quizzes[0], content["pretest"]) + _questions(quizzes[1], content["posttest"])
-    for quiz, module_content in zip(quizzes[2:], content["modules"]):
+    for quiz, module_content in zip(quizzes[2:], content["modules"], strict=True):
         pending += _questions(quiz, module_content["questions"])
     questions = Question.objects.bulk_create([q for q, _c in pending])
     Choice.objects.bulk_create(
         [
             Choice(question=question, order=j, text=c["text"], is_correct=bool(c["correct"]))
-            for question, (_q, choices) in zip(questions, pending)
+            for question, (_q, choices) in zip(questions, pending, strict=True)
             for j, c in enumerate(choices, start=1)
         ]
     )

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from training.models import CertificateRule, Module, QuestionKind, Quiz, QuizKind
+from training.models.quizzes import check_question
 from training.spreadsheets import MAX_CHOICES
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -117,8 +118,6 @@ class QuestionForm(forms.Form):
         ]
 
     def clean(self):
-        from training.services import check_question
-
         data = super().clean()
         if "kind" in data:
             for n in range(1, MAX_CHOICES + 1):

@@ -1,15 +1,104 @@
-"""Training reads, with the permission check built in where staff are concerned."""
+"""Training reads, with the permission check built in where staff are concerned.
+
+Reads only: services import from here, never the other way round.
+"""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from meetings.models import Registration, Session
+from attendance.models import CheckIn
+from meetings.dates import format_date
+from meetings.models import Province, Registration
 from meetings.permissions import is_central, scope_to_user, user_province
-from meetings.selectors import get_session_for_user
-from training.models import Attempt, Certificate, Module, ModuleProgress, Quiz, QuizKind
+from training.models import (
+    Attempt,
+    AttemptStatus,
+    Certificate,
+    CertificateRule,
+    Module,
+    ModuleProgress,
+    Question,
+    Quiz,
+    QuizKind,
+)
+
+# --------------------------------------------------------------------------- quiz availability
+
+
+@dataclass
+class QuizState:
+    """Where one attendee stands with one quiz, and why they may or may not start it."""
+
+    quiz: Quiz
+    code: str
+    message: str
+    can_start: bool = False
+    open_attempt: Attempt | None = None
+    attempts: list = field(default_factory=list)
+
+    @property
+    def submitted(self):
+        return [a for a in self.attempts if a.is_submitted]
+
+    @property
+    def best(self):
+        done = self.submitted
+        return max(done, key=lambda a: (a.score, -a.number)) if done else None
+
+    @property
+    def last(self):
+        done = self.submitted
+        return done[-1] if done else None
+
+    @property
+    def attempts_left(self):
+        if self.quiz.max_attempts is None:
+            return None
+        return max(0, self.quiz.max_attempts - len(self.attempts))
+
+
+def quiz_state(quiz, registration, attempts, now=None):
+    """Explain, in the attendee's language, whether `registration` can start `quiz` now.
+
+    `attempts` are this registration's attempts at this quiz, oldest first (passed in so a page
+    listing every quiz needs one query, not one per quiz).
+    """
+    now = now or timezone.now()
+    attempts = sorted(attempts, key=lambda a: a.number)
+    open_attempt = next((a for a in attempts if a.status == AttemptStatus.IN_PROGRESS), None)
+    state = QuizState(quiz=quiz, code="available", message="", attempts=attempts)
+    if open_attempt is not None and not open_attempt.is_over(now):
+        state.code, state.open_attempt, state.can_start = "in_progress", open_attempt, True
+        state.message = _("You have an unfinished attempt; continue where you left off.")
+        return state
+    if not quiz.is_published or quiz.session_id != registration.session_id:
+        state.code, state.message = "not_published", _("This quiz is not available.")
+    elif quiz.opens_at and now < quiz.opens_at:
+        state.code = "not_open_yet"
+        state.message = _("This quiz opens on %(when)s.") % {"when": format_date(quiz.opens_at, "datetime")}
+    elif quiz.closes_at and now > quiz.closes_at:
+        state.code = "closed"
+        state.message = _("This quiz closed on %(when)s.") % {"when": format_date(quiz.closes_at, "datetime")}
+    elif quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
+        state.code = "no_attempts_left"
+        state.message = ngettext(
+            "You have used your %(limit)d attempt at this quiz.",
+            "You have used all %(limit)d attempts at this quiz.",
+            quiz.max_attempts,
+        ) % {"limit": quiz.max_attempts}
+    else:
+        state.can_start = True
+        state.message = _("Ready to start.") if not attempts else _("You may try again.")
+    return state
+
+
+# --------------------------------------------------------------------------- attendee
 
 
 @dataclass
@@ -30,8 +119,6 @@ class LearningOverview:
 
 def get_learning_overview(registration, now=None):
     """Everything the attendee's page lists: modules with progress, quizzes with status, certificate."""
-    from training.services import certificate_shortfalls, get_certificate_rule, quiz_state
-
     session_id = registration.session_id
     modules = list(Module.objects.published().filter(session_id=session_id).order_by("order"))
     progress = {p.module_id: p for p in ModuleProgress.objects.filter(registration=registration)}
@@ -52,7 +139,7 @@ def get_learning_overview(registration, now=None):
             overview.posttest = state
     checks = {s.quiz.module_id: s for s in overview.states if s.quiz.kind == QuizKind.CHECK}
     overview.modules = [(m, progress.get(m.pk), checks.get(m.pk)) for m in modules]
-    overview.certificate = Certificate.objects.valid().filter(registration=registration).first()
+    overview.certificate = get_valid_certificate(registration)
     rule = get_certificate_rule(registration.session)
     overview.certificates_enabled = rule.enabled
     if overview.certificate is None and rule.enabled:
@@ -70,6 +157,11 @@ def get_quiz_for_attendee(registration, pk):
     )
 
 
+def get_attempts_for_attendee(registration, quiz):
+    """The registration's attempts at `quiz`, oldest first."""
+    return list(Attempt.objects.filter(quiz=quiz, registration=registration).order_by("number"))
+
+
 def get_attempt_for_attendee(registration, pk):
     """Another attendee's attempt answers 404: a personal link reaches only its own attempts."""
     return get_object_or_404(Attempt.objects.select_related("quiz", "quiz__module"), registration=registration, pk=pk)
@@ -77,8 +169,6 @@ def get_attempt_for_attendee(registration, pk):
 
 def attempt_questions(attempt):
     """The attempt's questions in its own order, each with its choices in the attempt's order."""
-    from training.models import Question
-
     questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")}
     answers = {a.question_id: a for a in attempt.answers.all()}
     items = []
@@ -97,6 +187,54 @@ def attempt_questions(attempt):
     return items
 
 
+# --------------------------------------------------------------------------- certificates
+
+
+def get_valid_certificate(registration):
+    return Certificate.objects.valid().filter(registration=registration).first()
+
+
+def get_certificate_by_number(number):
+    return Certificate.objects.filter(number=number).first()
+
+
+def get_certificate_rule(session):
+    """The session's rule; an unsaved, disabled one when staff have not set it up."""
+    rule = CertificateRule.objects.filter(session=session).first()
+    return rule or CertificateRule(session=session, enabled=False)
+
+
+def certificate_shortfalls(registration, rule=None):
+    """What the registration still has to do for a certificate (translated); empty when eligible."""
+    rule = rule or get_certificate_rule(registration.session)
+    if not rule.enabled:
+        return [_("This session does not issue certificates.")]
+    missing = []
+    if rule.require_checkin and not CheckIn.objects.filter(registration_id=registration.pk).exists():
+        missing.append(_("Check in at your venue."))
+    if rule.require_posttest_passed and not posttest_passed(registration):
+        missing.append(_("Pass the post-test."))
+    modules = Module.objects.published().filter(session_id=registration.session_id)
+    if rule.require_modules_completed:
+        done = ModuleProgress.objects.filter(
+            registration=registration, module__in=modules, completed_at__isnull=False
+        ).count()
+        if done < modules.count():
+            missing.append(_("Complete every module."))
+    if rule.require_checks_passed:
+        checks = Quiz.objects.filter(session_id=registration.session_id, kind=QuizKind.CHECK, is_published=True)
+        passed = (
+            Attempt.objects.submitted()
+            .filter(registration=registration, quiz__in=checks, passed=True)
+            .values("quiz")
+            .distinct()
+            .count()
+        )
+        if passed < checks.count():
+            missing.append(_("Pass every knowledge check."))
+    return missing
+
+
 def posttest_passed(registration):
     return Attempt.objects.submitted().filter(
         registration=registration, quiz__session_id=registration.session_id, quiz__kind=QuizKind.POSTTEST, passed=True
@@ -105,8 +243,6 @@ def posttest_passed(registration):
 
 def eligible_registrations(session):
     """Active registrations that meet the session's certificate rule (one query)."""
-    from training.services import get_certificate_rule
-
     rule = get_certificate_rule(session)
     registrations = Registration.objects.active().filter(session=session, link_revoked=False)
     if not rule.enabled:
@@ -153,21 +289,17 @@ def without_valid_certificate(registrations):
     return registrations.exclude(Exists(Certificate.objects.valid().filter(registration=OuterRef("pk"))))
 
 
-def get_training_session_for_user(user, pk):
-    return get_session_for_user(user, pk)
-
-
 def get_results_registrations_for_user(user, session):
-    """The registrations whose results this user may read: all for central staff, own province for officers."""
-    return scope_to_user(
-        Registration.objects.active().filter(session=session).select_related("province", "role"), user
-    )
+    """The registrations whose results this user may read: all for central staff, own province for officers.
+
+    In the order the results pages and exports list people: by province, role, then name.
+    """
+    registrations = Registration.objects.active().filter(session=session).select_related("province", "role")
+    return scope_to_user(registrations, user).order_by("province__code", "role__order", "first_name", "last_name")
 
 
 def get_province_for_results(user, session, code):
     """A province whose results the user may read; another province answers 404 for an officer."""
-    from meetings.models import Province
-
     province = get_object_or_404(Province, code=code)
     if not is_central(user) and user_province(user) != province:
         raise Http404("another province")
@@ -195,7 +327,3 @@ def quizzes_for_session(session):
     return sorted(Quiz.objects.filter(session=session).select_related("module").annotate(
         n_questions=Count("questions", distinct=True)
     ), key=lambda q: q.sort_key)
-
-
-def session_by_pk(pk):
-    return get_object_or_404(Session, pk=pk)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from training.models import QuestionKind
+from training.models.quizzes import check_question
 
 MAX_CHOICES = 6
 TRUE_FALSE_CHOICES = ("ถูก", "ผิด")
@@ -66,10 +68,6 @@ def _text(value):
 
 def parse_questions_xlsx(uploaded_file):
     """Read and check every row. Returns (rows, errors); errors is a list of (row number, message)."""
-    from openpyxl import load_workbook
-
-    from training.services import check_question
-
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > settings.IMPORT_MAX_BYTES:
         return [], [(0, _("The file is larger than %(max)d MB.") % {"max": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]

@@ -1,29 +1,29 @@
 from django.urls import path
 
-from training.views import attendee, authoring, results
+from training.views import authoring, certificates, modules, personal, quizzes, results
 
 app_name = "training"
 
 urlpatterns = [
     # Attendees, through their personal link.
-    path("p/<str:token>/learn/", attendee.learn_home, name="learn_home"),
-    path("p/<str:token>/learn/modules/<int:pk>/", attendee.module_detail, name="module"),
-    path("p/<str:token>/learn/modules/<int:pk>/complete/", attendee.module_complete, name="module_complete"),
+    path("p/<str:token>/learn/", personal.learn_home, name="learn_home"),
+    path("p/<str:token>/learn/modules/<int:pk>/", modules.module_detail, name="module"),
+    path("p/<str:token>/learn/modules/<int:pk>/complete/", modules.module_complete, name="module_complete"),
     path(
         "p/<str:token>/learn/modules/<int:pk>/files/<int:attachment_pk>/",
-        attendee.attachment_download,
+        modules.attachment_download,
         name="attachment",
     ),
-    path("p/<str:token>/learn/quizzes/<int:pk>/", attendee.quiz_detail, name="quiz_detail"),
-    path("p/<str:token>/learn/quizzes/<int:pk>/start/", attendee.quiz_start, name="quiz_start"),
-    path("p/<str:token>/learn/attempts/<int:pk>/", attendee.attempt_detail, name="attempt"),
-    path("p/<str:token>/learn/attempts/<int:pk>/answer/", attendee.attempt_answer, name="attempt_answer"),
-    path("p/<str:token>/learn/attempts/<int:pk>/submit/", attendee.attempt_submit, name="attempt_submit"),
-    path("p/<str:token>/learn/attempts/<int:pk>/state.json", attendee.attempt_state, name="attempt_state"),
-    path("p/<str:token>/learn/certificate/claim/", attendee.certificate_claim, name="certificate_claim"),
-    path("p/<str:token>/learn/certificate.pdf", attendee.certificate_pdf, name="certificate_pdf"),
+    path("p/<str:token>/learn/quizzes/<int:pk>/", quizzes.quiz_detail, name="quiz_detail"),
+    path("p/<str:token>/learn/quizzes/<int:pk>/start/", quizzes.quiz_start, name="quiz_start"),
+    path("p/<str:token>/learn/attempts/<int:pk>/", quizzes.attempt_detail, name="attempt"),
+    path("p/<str:token>/learn/attempts/<int:pk>/answer/", quizzes.attempt_answer, name="attempt_answer"),
+    path("p/<str:token>/learn/attempts/<int:pk>/submit/", quizzes.attempt_submit, name="attempt_submit"),
+    path("p/<str:token>/learn/attempts/<int:pk>/state.json", quizzes.attempt_state, name="attempt_state"),
+    path("p/<str:token>/learn/certificate/claim/", certificates.certificate_claim, name="certificate_claim"),
+    path("p/<str:token>/learn/certificate.pdf", certificates.certificate_pdf, name="certificate_pdf"),
     # Anyone holding a certificate's QR code.
-    path("certificates/verify/<str:code>/", attendee.verify_certificate, name="verify_certificate"),
+    path("certificates/verify/<str:code>/", certificates.verify_certificate, name="verify_certificate"),
     # Central staff: authoring.
     path("training/sessions/<int:session_pk>/", authoring.dashboard, name="dashboard"),
     path("training/sessions/<int:session_pk>/modules/new/", authoring.module_edit, name="module_create"),
@@ -66,7 +66,6 @@ urlpatterns = [
         authoring.questions_import,
         name="questions_import",
     ),
-    path("training/sessions/<int:session_pk>/certificate-rule/", authoring.certificate_rule_edit, name="certificate_rule"),
     # Results: central staff, and provincial officers for their own province.
     path("training/sessions/<int:session_pk>/results/", results.results_overview, name="results"),
     path("training/sessions/<int:session_pk>/results.xlsx", results.results_export, name="results_export"),
@@ -84,21 +83,23 @@ urlpatterns = [
     path(
         "training/sessions/<int:session_pk>/results/items/<int:quiz_pk>.xlsx", results.items_export, name="items_export"
     ),
-    path("training/sessions/<int:session_pk>/certificates/", results.certificates_list, name="certificates"),
-    path("training/sessions/<int:session_pk>/certificates/issue/", results.certificates_issue, name="certificates_issue"),
+    # Certificates: rule, issue, revoke and reissue for central staff; the list and downloads also for officers (own province).
+    path("training/sessions/<int:session_pk>/certificate-rule/", certificates.certificate_rule_edit, name="certificate_rule"),
+    path("training/sessions/<int:session_pk>/certificates/", certificates.certificates_list, name="certificates"),
+    path("training/sessions/<int:session_pk>/certificates/issue/", certificates.certificates_issue, name="certificates_issue"),
     path(
         "training/sessions/<int:session_pk>/certificates/<int:pk>/revoke/",
-        results.certificate_revoke,
+        certificates.certificate_revoke,
         name="certificate_revoke",
     ),
     path(
         "training/sessions/<int:session_pk>/certificates/<int:pk>/reissue/",
-        results.certificate_reissue,
+        certificates.certificate_reissue,
         name="certificate_reissue",
     ),
     path(
         "training/sessions/<int:session_pk>/certificates/<int:pk>/certificate.pdf",
-        results.certificate_download,
+        certificates.certificate_download,
         name="certificate_download",
     ),
 ]

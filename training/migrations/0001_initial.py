@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import training.models.content
+import training.models.modules
 from django.conf import settings
 from django.db import migrations, models
 
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('file', models.FileField(max_length=300, upload_to=training.models.content.attachment_path, verbose_name='file')),
+                ('file', models.FileField(max_length=300, upload_to=training.models.modules.attachment_path, verbose_name='file')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
                 ('module', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='training.module', verbose_name='module')),

@@ -1,5 +1,5 @@
 from .certificates import Certificate, CertificateRule
-from .content import Module, ModuleAttachment, ModuleProgress
+from .modules import Module, ModuleAttachment, ModuleProgress
 from .quizzes import Answer, Attempt, AttemptStatus, Choice, Question, QuestionKind, Quiz, QuizKind
 
 __all__ = [

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from training.tokens import make_certificate_token
+
 
 class CertificateRule(models.Model):
     """What a registration must have done to receive the session's certificate."""
@@ -83,8 +85,6 @@ class Certificate(models.Model):
         return self.revoked_at is None
 
     def get_verify_path(self):
-        from training.tokens import make_certificate_token
-
         return reverse("training:verify_certificate", kwargs={"code": make_certificate_token(self)})
 
     def get_verify_url(self):

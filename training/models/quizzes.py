@@ -3,6 +3,7 @@ import random
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Seconds allowed after a time limit before answers are refused: a phone on a slow
@@ -48,7 +49,7 @@ class Quiz(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
 
     class Meta:
-        ordering = ["session", "kind", "module__order"]
+        # No default ordering: pages list quizzes by `sort_key` (pre-test, checks in module order, post-test).
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
         constraints = [
@@ -90,7 +91,7 @@ class Question(models.Model):
     explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown after the attempt is submitted."))
 
     class Meta:
-        ordering = ["quiz", "order", "pk"]
+        ordering = ["order", "pk"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
 
@@ -111,6 +112,31 @@ class Question(models.Model):
         return bool(selected) and selected == self.correct_choice_ids()
 
 
+def check_question(kind, choices):
+    """Problems with a question's choices, as translated messages (empty when it is sound).
+
+    `choices` is a list of (text, is_correct). The one choice rule, shared by the question form, the
+    spreadsheet import, the admin and the authoring service.
+    """
+    errors = []
+    texts = [t for t, _c in choices]
+    correct = sum(1 for _t, c in choices if c)
+    if kind not in QuestionKind.values:
+        return [gettext("Unknown question type.")]
+    if len(choices) < 2:
+        errors.append(gettext("A question needs at least two choices."))
+    if kind == QuestionKind.TRUE_FALSE and len(choices) != 2:
+        errors.append(gettext("A true/false question has exactly two choices."))
+    if len(set(texts)) != len(texts):
+        errors.append(gettext("Two choices have the same text."))
+    if kind == QuestionKind.MULTIPLE:
+        if correct < 1:
+            errors.append(gettext("Mark at least one correct choice."))
+    elif correct != 1:
+        errors.append(gettext("Mark exactly one correct choice."))
+    return errors
+
+
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -118,7 +144,7 @@ class Choice(models.Model):
     is_correct = models.BooleanField(_("correct"), default=False)
 
     class Meta:
-        ordering = ["question", "order", "pk"]
+        ordering = ["order", "pk"]
         verbose_name = _("choice")
         verbose_name_plural = _("choices")
 
@@ -159,7 +185,7 @@ class Attempt(models.Model):
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
-        ordering = ["quiz", "registration", "number"]
+        ordering = ["number"]
         verbose_name = _("attempt")
         verbose_name_plural = _("attempts")
         indexes = [models.Index(fields=["quiz", "status"], name="attempt_quiz_status_idx")]
@@ -182,6 +208,16 @@ class Attempt(models.Model):
         if self.deadline is None:
             return False
         return (at or timezone.now()) > self.deadline + timezone.timedelta(seconds=grace)
+
+    def is_over(self, at=None):
+        """An unsubmitted attempt ends when its time limit (plus grace) passes or its quiz closes."""
+        if self.status != AttemptStatus.IN_PROGRESS:
+            return True
+        at = at or timezone.now()
+        if self.is_past_deadline(at):
+            return True
+        closes = self.quiz.closes_at
+        return closes is not None and at > closes
 
     def seconds_left(self, at=None):
         if self.deadline is None:

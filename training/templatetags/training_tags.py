@@ -1,13 +1,13 @@
 from django import template
 
+from training.selectors import get_learning_overview
+
 register = template.Library()
 
 
 @register.inclusion_tag("training/_learning_panel.html")
 def learning_panel(registration, token):
     """The attendee's modules, quizzes (with status), results and certificate, for the personal page."""
-    from training.selectors import get_learning_overview
-
     return {"overview": get_learning_overview(registration), "token": token, "registration": registration}
 
 

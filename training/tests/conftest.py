@@ -2,8 +2,9 @@
 import pytest
 
 from meetings.tests.factories import make_registration, make_venue
-from training import services
-from training.models import Module, Quiz, QuizKind
+from meetings.tokens import make_personal_token
+from training.models import Module, Question, Quiz, QuizKind
+from training.services.authoring import save_question
 
 
 def add_question(quiz, kind="single", text=None, correct=(1,), n=4, explanation="", order=None):
@@ -12,14 +13,10 @@ def add_question(quiz, kind="single", text=None, correct=(1,), n=4, explanation=
         choices = [("ถูก", 1 in correct), ("ผิด", 2 in correct)]
     else:
         choices = [(f"ตัวเลือก {i}", i in correct) for i in range(1, n + 1)]
-    return services.save_question(
-        quiz, kind=kind, text=text or f"คำถามแบบ {kind}", explanation=explanation, choices=choices, order=order
-    )
+    return save_question(quiz=quiz, kind=kind, text=text or f"คำถามแบบ {kind}", explanation=explanation, choices=choices, order=order)
 
 
 def correct_answers(attempt):
-    from training.models import Question
-
     return {
         str(q.pk): [c.pk for c in q.choices.all() if c.is_correct]
         for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
@@ -27,8 +24,6 @@ def correct_answers(attempt):
 
 
 def wrong_answers(attempt):
-    from training.models import Question
-
     return {
         str(q.pk): [next(c.pk for c in q.choices.all() if not c.is_correct)]
         for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("choices")
@@ -84,6 +79,4 @@ def other_attendee(session):
 
 
 def token_of(registration):
-    from meetings.tokens import make_personal_token
-
     return make_personal_token(registration)

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from training import services
 from training.models import Choice
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import correct_answers, token_of
 
 pytestmark = pytest.mark.django_db
@@ -13,23 +13,34 @@ LEAKS = ("is_correct", "correct_choices", "คำอธิบายข้อ", "
 
 
 def _pages_before_submission(client, token, quiz, attempt):
+    """Every page and JSON answer an attendee reaches while the attempt is open, each checked to be the real page
+    (a 404 or an empty page would carry no key either, and prove nothing)."""
     base = f"/p/{token}/learn"
-    return {
-        "personal": client.get(f"/p/{token}/").content.decode(),
-        "learn": client.get(f"{base}/").content.decode(),
-        "quiz": client.get(f"{base}/quizzes/{quiz.pk}/").content.decode(),
-        "take": client.get(f"{base}/attempts/{attempt.pk}/").content.decode(),
-        "state": client.get(f"{base}/attempts/{attempt.pk}/state.json").content.decode(),
+    first = attempt.question_ids[0]
+    responses = {
+        "personal": client.get(f"/p/{token}/"),
+        "learn": client.get(f"{base}/"),
+        "quiz": client.get(f"{base}/quizzes/{quiz.pk}/"),
+        "take": client.get(f"{base}/attempts/{attempt.pk}/"),
+        "state": client.get(f"{base}/attempts/{attempt.pk}/state.json"),
         "answer": client.post(
             f"{base}/attempts/{attempt.pk}/answer/",
-            {"question": attempt.question_ids[0], "choice": [Choice.objects.filter(question_id=attempt.question_ids[0]).first().pk]},
-        ).content.decode(),
+            {"question": first, "choice": [Choice.objects.filter(question_id=first).first().pk]},
+        ),
     }
+    assert {name: r.status_code for name, r in responses.items()} == dict.fromkeys(responses, 200)
+    pages = {name: r.content.decode() for name, r in responses.items()}
+    for name in ("personal", "learn", "quiz", "take"):
+        assert quiz.title in pages[name], name
+    for question in quiz.questions.all():
+        assert question.text in pages["take"] and question.text in pages["state"]
+    assert responses["answer"].json()["ok"] is True
+    return pages
 
 
 def test_no_quiz_page_or_json_carries_the_key_before_submission(client, posttest, attendee):
     token = token_of(attendee)
-    attempt = services.start_attempt(posttest, attendee)
+    attempt = start_attempt(quiz=posttest, registration=attendee)
     pages = _pages_before_submission(client, token, posttest, attempt)
     for name, body in pages.items():
         for leak in LEAKS:
@@ -43,7 +54,7 @@ def test_no_quiz_page_or_json_carries_the_key_before_submission(client, posttest
 
 
 def test_correct_and_wrong_choices_render_identically(client, posttest, attendee):
-    attempt = services.start_attempt(posttest, attendee)
+    attempt = start_attempt(quiz=posttest, registration=attendee)
     html = client.get(f"/p/{token_of(attendee)}/learn/attempts/{attempt.pk}/").content.decode()
     right = Choice.objects.filter(question__quiz=posttest, is_correct=True).first()
     wrong = Choice.objects.filter(question=right.question, is_correct=False).first()
@@ -58,8 +69,8 @@ def test_correct_and_wrong_choices_render_identically(client, posttest, attendee
 
 def test_explanations_and_key_are_shown_after_submission(client, posttest, attendee):
     token = token_of(attendee)
-    attempt = services.start_attempt(posttest, attendee)
-    services.submit_attempt(attendee, attempt.pk, correct_answers(attempt))
+    attempt = start_attempt(quiz=posttest, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt))
     html = client.get(f"/p/{token}/learn/attempts/{attempt.pk}/").content.decode()
     assert "คำอธิบายข้อหนึ่งXYZ" in html and "คำอธิบายข้อสามXYZ" in html
     state = client.get(f"/p/{token}/learn/attempts/{attempt.pk}/state.json").json()

@@ -6,8 +6,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
 from meetings.tests.factories import PASSWORD
-from training import services, spreadsheets
+from training import spreadsheets
 from training.models import Module, Question, Quiz
+from training.services import TrainingError
+from training.services.authoring import import_questions
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import token_of
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +47,7 @@ def test_import_adds_every_question_type(posttest):
         _row("truefalse", "คำถาม ค", [], "ผิด"),
         _row("ถูก/ผิด", "คำถาม ง", ["ถูก", "ผิด"], 1),
     ])
-    assert services.import_questions(posttest, upload) == 4
+    assert import_questions(quiz=posttest, file=upload) == 4
     assert posttest.questions.count() == before + 4
     b = posttest.questions.get(text="คำถาม ข")
     assert [c.is_correct for c in b.choices.all()] == [True, False, True]
@@ -63,24 +66,24 @@ def test_import_is_all_or_nothing_with_errors_per_row(posttest):
         _row("multiple", "เลขเกิน", ["ก", "ข"], "5"),
         _row("single", "ไม่มีเฉลย", ["ก", "ข"], ""),
     ])
-    with pytest.raises(services.QuestionImportError) as error:
-        services.import_questions(posttest, upload)
-    assert [row for row, _m in error.value.errors] == [3, 4, 5, 6, 7]
+    with pytest.raises(TrainingError) as error:
+        import_questions(quiz=posttest, file=upload)
+    assert [row for row, _m in error.value.details] == [3, 4, 5, 6, 7]
     assert "นำเข้า" in error.value.message
     assert Question.objects.count() == before
 
 
 def test_import_rejects_a_file_that_is_not_xlsx(posttest):
-    with pytest.raises(services.QuestionImportError) as error:
-        services.import_questions(posttest, SimpleUploadedFile("q.xlsx", b"not a zip"))
-    assert "Excel" in error.value.errors[0][1]
+    with pytest.raises(TrainingError) as error:
+        import_questions(quiz=posttest, file=SimpleUploadedFile("q.xlsx", b"not a zip"))
+    assert "Excel" in error.value.details[0][1]
 
 
 def test_replace_is_refused_once_someone_took_the_quiz(posttest, attendee):
-    services.start_attempt(posttest, attendee)
+    start_attempt(quiz=posttest, registration=attendee)
     before = list(posttest.questions.values_list("pk", flat=True))
-    with pytest.raises(services.QuestionImportError) as error:
-        services.import_questions(posttest, _xlsx([_row("single", "ใหม่", ["ก", "ข"], "1")]), replace=True)
+    with pytest.raises(TrainingError) as error:
+        import_questions(quiz=posttest, file=_xlsx([_row("single", "ใหม่", ["ก", "ข"], "1")]), replace=True)
     assert error.value.code == "has_attempts"
     assert list(posttest.questions.values_list("pk", flat=True)) == before
 
@@ -91,7 +94,7 @@ def test_export_then_import_round_trips(staff_client, session, posttest):
     rows = list(load_workbook(io.BytesIO(response.content)).active.values)
     assert len(rows) == 1 + posttest.questions.count()
     copy = Quiz.objects.create(session=session, kind="pretest", title="สำเนา")
-    services.import_questions(copy, SimpleUploadedFile("q.xlsx", response.content))
+    import_questions(quiz=copy, file=SimpleUploadedFile("q.xlsx", response.content))
     original = [(q.kind, q.text, [(c.text, c.is_correct) for c in q.choices.all()]) for q in posttest.questions.all()]
     copied = [(q.kind, q.text, [(c.text, c.is_correct) for c in q.choices.all()]) for q in copy.questions.all()]
     assert copied == original
@@ -131,11 +134,20 @@ def test_editing_a_question_keeps_unchanged_choices(staff_client, session, postt
     assert [(c.pk == kept, c.text, c.is_correct) for c in question.choices.all()] == [(True, "ตัวเลือก 1", False), (False, "ใหม่", True)]
 
 
-def test_question_with_answers_cannot_be_deleted(staff_client, session, posttest, attendee):
-    attempt = services.start_attempt(posttest, attendee)
-    services.submit_attempt(attendee, attempt.pk, {})
+def test_question_without_answers_is_deleted(staff_client, session, posttest):
     question = posttest.questions.first()
-    staff_client.post(f"/training/sessions/{session.pk}/quizzes/{posttest.pk}/questions/{question.pk}/delete/")
+    response = staff_client.post(f"/training/sessions/{session.pk}/quizzes/{posttest.pk}/questions/{question.pk}/delete/")
+    assert response.status_code == 302
+    assert not Question.objects.filter(pk=question.pk).exists()
+
+
+def test_question_with_answers_cannot_be_deleted(staff_client, session, posttest, attendee):
+    attempt = start_attempt(quiz=posttest, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers={})
+    question = posttest.questions.first()
+    url = f"/training/sessions/{session.pk}/quizzes/{posttest.pk}/questions/{question.pk}/delete/"
+    response = staff_client.post(url, follow=True)
+    assert response.status_code == 200 and "แก้ไขแทน" in response.content.decode()
     assert Question.objects.filter(pk=question.pk).exists()
 
 

@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from django.core.management import call_command
 from PIL import Image
 
 from attendance.models import CheckIn
-from meetings.tests.factories import PASSWORD
-from training import services
+from meetings.tests.factories import PASSWORD, make_registration
+from meetings.tests.test_printables_shared import pdf_fonts
 from training.models import Certificate, CertificateRule
+from training.selectors import certificate_shortfalls, eligible_registrations
+from training.services import TrainingError
+from training.services.certificates import issue_certificate, revoke_certificate
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import correct_answers, token_of, wrong_answers
 
 pytestmark = pytest.mark.django_db
@@ -30,31 +35,31 @@ def check_in(registration):
 
 
 def pass_posttest(quiz, registration):
-    attempt = services.start_attempt(quiz, registration)
-    services.submit_attempt(registration, attempt.pk, correct_answers(attempt))
+    attempt = start_attempt(quiz=quiz, registration=registration)
+    submit_attempt(registration=registration, attempt_id=attempt.pk, answers=correct_answers(attempt))
 
 
 @pytest.fixture
 def certified(rule, posttest, attendee):
     check_in(attendee)
     pass_posttest(posttest, attendee)
-    return services.issue_certificate(attendee)
+    return issue_certificate(registration=attendee)
 
 
 def test_rule_needs_checkin_and_a_passed_post_test(rule, posttest, attendee):
-    assert len(services.certificate_shortfalls(attendee)) == 2
-    with pytest.raises(services.CertificateError) as error:
-        services.issue_certificate(attendee)
+    assert len(certificate_shortfalls(attendee)) == 2
+    with pytest.raises(TrainingError) as error:
+        issue_certificate(registration=attendee)
     assert error.value.code == "not_eligible" and "ลงทะเบียนเข้าร่วมประชุม" in error.value.message
     check_in(attendee)
-    attempt = services.start_attempt(posttest, attendee)
-    services.submit_attempt(attendee, attempt.pk, wrong_answers(attempt))
-    assert services.certificate_shortfalls(attendee) == ["ทำแบบทดสอบหลังเรียนให้ผ่าน"]
+    attempt = start_attempt(quiz=posttest, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=wrong_answers(attempt))
+    assert certificate_shortfalls(attendee) == ["ทำแบบทดสอบหลังเรียนให้ผ่าน"]
     pass_posttest(posttest, attendee)
-    assert services.certificate_shortfalls(attendee) == []
-    certificate = services.issue_certificate(attendee)
+    assert certificate_shortfalls(attendee) == []
+    certificate = issue_certificate(registration=attendee)
     assert certificate.holder_name == "นายสมศรี ใจงาม" and certificate.session_title == attendee.session.title
-    assert services.issue_certificate(attendee).pk == certificate.pk, "issuing again returns the same certificate"
+    assert issue_certificate(registration=attendee).pk == certificate.pk, "issuing again returns the same certificate"
     assert Certificate.objects.count() == 1
 
 
@@ -64,12 +69,10 @@ def test_rule_is_configurable(rule, module, check, posttest, attendee):
     rule.require_checks_passed = True
     rule.require_modules_completed = True
     rule.save()
-    assert len(services.certificate_shortfalls(attendee)) == 2
-    attempt = services.start_attempt(check, attendee)
-    services.submit_attempt(attendee, attempt.pk, correct_answers(attempt))  # also completes the module
-    assert services.certificate_shortfalls(attendee) == []
-    from training.selectors import eligible_registrations
-
+    assert len(certificate_shortfalls(attendee)) == 2
+    attempt = start_attempt(quiz=check, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt))  # also completes the module
+    assert certificate_shortfalls(attendee) == []
     assert list(eligible_registrations(attendee.session)) == [attendee]
 
 
@@ -78,8 +81,8 @@ def test_disabled_rule_issues_nothing(rule, posttest, attendee):
     rule.save()
     check_in(attendee)
     pass_posttest(posttest, attendee)
-    with pytest.raises(services.CertificateError):
-        services.issue_certificate(attendee)
+    with pytest.raises(TrainingError):
+        issue_certificate(registration=attendee)
 
 
 def test_attendee_claims_through_the_personal_link(client, rule, posttest, attendee):
@@ -104,8 +107,6 @@ def _render_png(pdf_bytes):
 
 
 def test_pdf_is_in_sarabun_and_its_qr_decodes_to_the_verification_page(client, certified, attendee, settings):
-    from meetings.tests.test_printables_shared import pdf_fonts
-
     pdf = client.get(f"/p/{token_of(attendee)}/learn/certificate.pdf").content
     assert pdf.startswith(b"%PDF")
     fonts = pdf_fonts(pdf)
@@ -135,12 +136,12 @@ def test_tampered_verification_code_finds_nothing(client, certified):
 
 
 def test_revoked_certificate_says_revoked_and_pdf_is_gone(client, certified, attendee, central_organiser):
-    services.revoke_certificate(certified, central_organiser, "ข้อมูลไม่ถูกต้อง")
+    revoke_certificate(certificate=certified, actor=central_organiser, reason="ข้อมูลไม่ถูกต้อง")
     html = client.get(certified.get_verify_path()).content.decode()
     assert 'data-certificate-status="revoked"' in html and "เพิกถอน" in html
     assert client.get(f"/p/{token_of(attendee)}/learn/certificate.pdf").status_code == 404
-    with pytest.raises(services.CertificateError) as error:
-        services.revoke_certificate(certified, central_organiser, "อีกครั้ง")
+    with pytest.raises(TrainingError) as error:
+        revoke_certificate(certificate=certified, actor=central_organiser, reason="อีกครั้ง")
     assert error.value.code == "already_revoked"
 
 
@@ -184,21 +185,17 @@ def test_bulk_issue_reaches_only_eligible_people(client, rule, posttest, attende
 
 
 def test_certificate_numbers_are_unique_and_not_sequential(rule, posttest, session):
-    from meetings.tests.factories import make_registration
-
     numbers = []
     for _ in range(3):
         reg = make_registration(session, "TH-52")
         check_in(reg)
         pass_posttest(posttest, reg)
-        numbers.append(services.issue_certificate(reg).number)
+        numbers.append(issue_certificate(registration=reg).number)
     assert len(set(numbers)) == 3
     assert all(re.fullmatch(r"\d{4}-\d{4}-[A-Z2-9]{8}", n) for n in numbers)
 
 
 def test_issue_certificates_command(rule, posttest, attendee, session, capsys):
-    from django.core.management import call_command
-
     check_in(attendee)
     pass_posttest(posttest, attendee)
     call_command("issue_certificates", session.slug)

@@ -4,8 +4,9 @@ import threading
 import pytest
 from django.db import connection
 
-from training import services
 from training.models import Answer, Attempt, AttemptStatus
+from training.services import TrainingError
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import correct_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +15,7 @@ THREADS = 6
 
 
 def test_simultaneous_submits_count_once_and_the_losers_change_nothing(posttest, attendee):
-    attempt = services.start_attempt(posttest, attendee)
+    attempt = start_attempt(quiz=posttest, registration=attendee)
     # Half the threads send all-correct answers, half all-wrong: whichever wins, the stored
     # attempt must be exactly that one submission, never a mix.
     payloads = [correct_answers(attempt) if i % 2 else wrong_answers(attempt) for i in range(THREADS)]
@@ -25,9 +26,9 @@ def test_simultaneous_submits_count_once_and_the_losers_change_nothing(posttest,
     def submit(answers):
         try:
             barrier.wait(timeout=10)
-            services.submit_attempt(attendee, attempt.pk, answers)
+            submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=answers)
             result = "submitted"
-        except services.QuizError as error:
+        except TrainingError as error:
             result = error.code
         finally:
             connection.close()

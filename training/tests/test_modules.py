@@ -3,9 +3,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meetings.demo import seed_demo
-from training import services
 from training.markdown import render_markdown
-from training.models import Module, ModuleProgress, Question, Quiz, QuizKind
+from training.models import CertificateRule, Module, ModuleProgress, Question, Quiz, QuizKind
+from training.models.quizzes import check_question
+from training.services.authoring import add_attachment
 from training.tests.conftest import token_of
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_attendee_marks_a_module_completed(client, module, attendee):
 
 def test_attachment_is_served_only_through_a_personal_link(client, module, attendee, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    attachment = services.add_attachment(module, "สไลด์", SimpleUploadedFile("slides.pdf", b"%PDF-1.4 test"))
+    attachment = add_attachment(module=module, title="สไลด์", file=SimpleUploadedFile("slides.pdf", b"%PDF-1.4 test"))
     url = f"/p/{token_of(attendee)}/learn/modules/{module.pk}/files/{attachment.pk}/"
     response = client.get(url)
     assert response.status_code == 200
@@ -65,8 +66,6 @@ def test_unpublished_module_is_404_for_attendees(client, module, attendee):
 
 
 def test_personal_page_lists_modules_quizzes_and_certificate(client, module, check, pretest, posttest, attendee):
-    from training.models import CertificateRule
-
     CertificateRule.objects.create(session=attendee.session)
     html = client.get(f"/p/{token_of(attendee)}/").content.decode()
     for text in (module.title, check.title, pretest.title, posttest.title, "เกียรติบัตร", "ยังไม่ได้ทำ"):
@@ -88,7 +87,7 @@ def test_demo_has_four_modules_linked_to_the_agenda_with_sound_questions():
     assert Quiz.objects.get(session=session, kind=QuizKind.POSTTEST).questions.count() >= 10
     for question in Question.objects.filter(quiz__session=session).prefetch_related("choices"):
         pairs = [(c.text, c.is_correct) for c in question.choices.all()]
-        assert services.check_question(question.kind, pairs) == [], question.text
+        assert check_question(question.kind, pairs) == [], question.text
     assert "280,000" in modules[1].lesson
 
 

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver
 
 from attendance.models import CheckIn
-from meetings.tests.factories import PASSWORD
-from training import services
+from meetings.tests.factories import PASSWORD, make_user
 from training.models import CertificateRule
+from training.services.authoring import add_attachment
+from training.services.certificates import issue_certificate
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import correct_answers, token_of
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +38,12 @@ class World:
 def world(session, module, posttest, attendee, other_attendee, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     CertificateRule.objects.create(session=session)
-    attachment = services.add_attachment(module, "เอกสาร", SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
+    attachment = add_attachment(module=module, title="เอกสาร", file=SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
     CheckIn.objects.create(registration=attendee, session=session, method="manual")
-    done = services.start_attempt(posttest, attendee)
-    services.submit_attempt(attendee, done.pk, correct_answers(done))
-    certificate = services.issue_certificate(attendee)
-    attempt = services.start_attempt(posttest, attendee)  # second, open attempt
+    done = start_attempt(quiz=posttest, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=done.pk, answers=correct_answers(done))
+    certificate = issue_certificate(registration=attendee)
+    attempt = start_attempt(quiz=posttest, registration=attendee)  # second, open attempt
     return World(session, module, attachment, posttest, posttest.questions.first(), attempt, certificate, attendee, other_attendee)
 
 
@@ -80,8 +83,6 @@ def test_personal_link_matrix(client, world, name, method, template, who):
         token, expected = token_of(world.attendee)[:-4] + "AAAA", 404
     else:
         # A logged-in Chiang Mai officer gains nothing without the attendee's link.
-        from meetings.tests.factories import make_user
-
         officer = make_user("cm-officer", kind="provincial", province_code="TH-50")
         client.login(username=officer.username, password=PASSWORD)
         token, expected = "not-a-token", 404
@@ -137,13 +138,26 @@ def test_staff_matrix(client, world, request, name, method, template, expected, 
         assert "/accounts/login/" in response["Location"]
 
 
-def test_officer_cannot_revoke_or_see_other_province_certificates(client, world, chiangmai_officer):
+def test_every_training_url_is_in_a_matrix():
+    """A new URL without a row in PERSONAL or STAFF fails here, so none goes unchecked."""
+    _prefix, resolver = get_resolver().namespace_dict["training"]
+    training_names = {name for name in resolver.reverse_dict if isinstance(name, str)}
+    covered = {p[0] for p in PERSONAL} | {s[0].removesuffix("_lampang").removesuffix("_chiangmai") for s in STAFF}
+    covered |= {"verify_certificate"}  # public: test_verification_page_is_public
+    assert training_names == covered
+
+
+def test_officer_cannot_revoke_or_see_other_province_certificates(client, world, chiangmai_officer, lampang_officer):
     client.login(username=chiangmai_officer.username, password=PASSWORD)
-    html = client.get(f"/training/sessions/{world.session.pk}/certificates/").content.decode()
-    assert world.certificate.number not in html
-    client.post(f"/training/sessions/{world.session.pk}/certificates/{world.certificate.pk}/revoke/", {"reason": "x"})
+    response = client.get(f"/training/sessions/{world.session.pk}/certificates/")
+    assert response.status_code == 200 and world.certificate.number not in response.content.decode()
+    response = client.post(f"/training/sessions/{world.session.pk}/certificates/{world.certificate.pk}/revoke/", {"reason": "x"})
+    assert response.status_code == 403
     world.certificate.refresh_from_db()
     assert world.certificate.is_valid
+    # The officer of the certificate's own province does see it.
+    client.login(username=lampang_officer.username, password=PASSWORD)
+    assert world.certificate.number in client.get(f"/training/sessions/{world.session.pk}/certificates/").content.decode()
 
 
 def test_draft_session_training_is_404_for_officers(client, world, lampang_officer):

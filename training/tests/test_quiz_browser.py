@@ -2,8 +2,8 @@
 import pytest
 
 from meetings.tests.factories import make_registration, make_session, make_venue
-from training import services
 from training.models import Answer, Attempt, AttemptStatus, Quiz, QuizKind
+from training.services.quizzes import start_attempt
 from training.tests.conftest import add_question, token_of
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -20,7 +20,7 @@ def test_answers_autosave_survive_a_reload_and_submit(live_server, monkeypatch):
     add_question(quiz, "single", "ข้อหนึ่ง", correct=(2,))
     add_question(quiz, "multiple", "ข้อสอง", correct=(1, 3))
     attendee = make_registration(session, "TH-52", venue=make_venue(session, "TH-52"))
-    attempt = services.start_attempt(quiz, attendee)
+    attempt = start_attempt(quiz=quiz, registration=attendee)
     single = quiz.questions.get(text="ข้อหนึ่ง")
     picked = single.choices.get(order=3)
     url = f"{live_server.url}/p/{token_of(attendee)}/learn/attempts/{attempt.pk}/"

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from training import services
 from training.models import Answer, Quiz, QuizKind
+from training.services.quizzes import start_attempt, submit_attempt
 from training.tests.conftest import add_question, correct_answers
 
 pytestmark = pytest.mark.django_db
@@ -46,12 +46,12 @@ def test_multiple_choice_is_all_or_nothing(quiz):
 
 def test_submitted_attempt_is_scored_as_a_percentage_with_pass_mark(quiz, attendee):
     questions = [add_question(quiz, "single", correct=(1,)) for _ in range(4)] + [add_question(quiz, "multiple", correct=(1, 2))]
-    attempt = services.start_attempt(quiz, attendee)
+    attempt = start_attempt(quiz=quiz, registration=attendee)
     answers = correct_answers(attempt)
     # Get exactly three right: two single questions wrong.
     for q in questions[:2]:
         answers[str(q.pk)] = [_choices(q)[3].pk]
-    services.submit_attempt(attendee, attempt.pk, answers)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=answers)
     attempt.refresh_from_db()
     assert attempt.correct_count == 3 and attempt.question_count == 5
     assert attempt.score == Decimal("60.00")
@@ -60,8 +60,8 @@ def test_submitted_attempt_is_scored_as_a_percentage_with_pass_mark(quiz, attend
 
 def test_below_pass_mark_fails_and_unanswered_questions_count_wrong(quiz, attendee):
     questions = [add_question(quiz, "single", correct=(1,)) for _ in range(3)]
-    attempt = services.start_attempt(quiz, attendee)
-    services.submit_attempt(attendee, attempt.pk, {str(questions[0].pk): [_choices(questions[0])[0].pk]})
+    attempt = start_attempt(quiz=quiz, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers={str(questions[0].pk): [_choices(questions[0])[0].pk]})
     attempt.refresh_from_db()
     assert attempt.score == Decimal("33.33") and attempt.passed is False
     marks = dict(Answer.objects.filter(attempt=attempt).values_list("question_id", "is_correct"))
@@ -69,7 +69,7 @@ def test_below_pass_mark_fails_and_unanswered_questions_count_wrong(quiz, attend
 
 
 def test_passing_a_knowledge_check_completes_its_module(check, attendee):
-    attempt = services.start_attempt(check, attendee)
-    services.submit_attempt(attendee, attempt.pk, correct_answers(attempt))
+    attempt = start_attempt(quiz=check, registration=attendee)
+    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt))
     progress = check.module.progress.get(registration=attendee)
     assert progress.completed_at is not None

@@ -3,8 +3,9 @@ import re
 
 import pytest
 
-from training import selectors, services
+from training import selectors
 from training.models import Attempt, Quiz, QuizKind
+from training.services.quizzes import start_attempt
 from training.tests.conftest import add_question, token_of
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def _order(attempt):
 
 
 def test_order_is_a_function_of_the_stored_seed(big_quiz, attendee):
-    attempt = services.start_attempt(big_quiz, attendee)
+    attempt = start_attempt(quiz=big_quiz, registration=attendee)
     first = _order(attempt)
     again = _order(Attempt.objects.get(pk=attempt.pk))
     assert first == again
@@ -36,15 +37,15 @@ def test_order_is_a_function_of_the_stored_seed(big_quiz, attendee):
 
 
 def test_different_attempts_get_different_orders(big_quiz, attendee, other_attendee):
-    a = services.start_attempt(big_quiz, attendee)
-    b = services.start_attempt(big_quiz, other_attendee)
+    a = start_attempt(quiz=big_quiz, registration=attendee)
+    b = start_attempt(quiz=big_quiz, registration=other_attendee)
     assert a.seed != b.seed
     assert a.question_ids != b.question_ids or _order(a) != _order(b)
     assert sorted(a.question_ids) == sorted(b.question_ids)
 
 
 def test_true_false_keeps_its_natural_order(big_quiz, attendee):
-    attempt = services.start_attempt(big_quiz, attendee)
+    attempt = start_attempt(quiz=big_quiz, registration=attendee)
     item = next(i for i in selectors.attempt_questions(attempt) if i["question"].kind == "truefalse")
     assert [c.text for c in item["choices"]] == ["ถูก", "ผิด"]
 
@@ -52,7 +53,7 @@ def test_true_false_keeps_its_natural_order(big_quiz, attendee):
 def test_no_shuffle_when_the_quiz_says_so(big_quiz, attendee):
     big_quiz.shuffle_questions = big_quiz.shuffle_choices = False
     big_quiz.save()
-    attempt = services.start_attempt(big_quiz, attendee)
+    attempt = start_attempt(quiz=big_quiz, registration=attendee)
     ids = list(big_quiz.questions.values_list("pk", flat=True))
     assert attempt.question_ids == ids
     for item in selectors.attempt_questions(attempt):
@@ -60,7 +61,7 @@ def test_no_shuffle_when_the_quiz_says_so(big_quiz, attendee):
 
 
 def test_page_shows_the_same_order_on_every_reload(client, big_quiz, attendee):
-    attempt = services.start_attempt(big_quiz, attendee)
+    attempt = start_attempt(quiz=big_quiz, registration=attendee)
     url = f"/p/{token_of(attendee)}/learn/attempts/{attempt.pk}/"
     pattern = re.compile(r'name="q(\d+)" value="(\d+)"')
     first = pattern.findall(client.get(url).content.decode())

@@ -1,1 +1,2 @@
-"""Training pages: attendee pages behind the personal link, staff authoring, results and certificates."""
+"""Training pages, one module per feature: personal (the attendee's personal-link gate and learning home), modules,
+quizzes, certificates; for staff, authoring and results. errors.py turns a refused action into a reply."""

@@ -1,4 +1,7 @@
-"""Authoring for central staff: modules, attachments, quizzes, questions, XLSX import/export, certificate rule."""
+"""Authoring for central staff: modules, attachments, quizzes, questions, XLSX import and export.
+
+(The certificate rule is edited in training/views/certificates.py.)
+"""
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -7,22 +10,26 @@ from django.views.decorators.http import require_POST
 from meetings.exports import xlsx_response
 from meetings.permissions import central_required
 from meetings.selectors import get_session_for_user
-from training import selectors, services, spreadsheets
-from training.forms import (
-    AttachmentForm,
-    CertificateRuleForm,
-    ModuleForm,
-    QuestionForm,
-    QuestionImportForm,
-    QuizForm,
+from training import selectors, spreadsheets
+from training.forms import AttachmentForm, ModuleForm, QuestionForm, QuestionImportForm, QuizForm
+from training.models import Module, ModuleAttachment, Question
+from training.services import TrainingError
+from training.services.authoring import (
+    add_attachment,
+    delete_attachment,
+    delete_question,
+    import_questions,
+    save_module,
+    save_question,
+    save_quiz,
 )
-from training.models import CertificateRule, Module, ModuleAttachment, Question
+from training.views.errors import error_redirect, show_error
 
 
 @central_required
 def dashboard(request, session_pk):
     session = get_session_for_user(request.user, session_pk)
-    modules = session.training_modules.select_related("agenda_item").prefetch_related("attachments")
+    modules = session.training_modules.select_related("agenda_item").prefetch_related("attachments").order_by("order")
     return render(
         request,
         "training/staff/dashboard.html",
@@ -30,7 +37,7 @@ def dashboard(request, session_pk):
             "session": session,
             "modules": modules,
             "quizzes": selectors.quizzes_for_session(session),
-            "rule": services.get_certificate_rule(session),
+            "rule": selectors.get_certificate_rule(session),
         },
     )
 
@@ -41,7 +48,7 @@ def module_edit(request, session_pk, pk=None):
     module = get_object_or_404(Module, session=session, pk=pk) if pk else None
     form = ModuleForm(request.POST or None, instance=module, session=session)
     if request.method == "POST" and form.is_valid():
-        module = services.save_module(form.instance)
+        module = save_module(module=form.instance)
         messages.success(request, _("The module was saved."))
         return redirect("training:module_edit", session_pk=session.pk, pk=module.pk)
     return render(
@@ -64,7 +71,7 @@ def attachment_add(request, session_pk, pk):
     module = get_object_or_404(Module, session=session, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        services.add_attachment(module, form.cleaned_data["title"], form.cleaned_data["file"])
+        add_attachment(module=module, title=form.cleaned_data["title"], file=form.cleaned_data["file"])
         messages.success(request, _("The attachment was added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -76,7 +83,7 @@ def attachment_add(request, session_pk, pk):
 def attachment_delete(request, session_pk, pk, attachment_pk):
     session = get_session_for_user(request.user, session_pk)
     attachment = get_object_or_404(ModuleAttachment, module__session=session, module_id=pk, pk=attachment_pk)
-    services.delete_attachment(attachment)
+    delete_attachment(attachment=attachment)
     messages.success(request, _("The attachment was removed."))
     return redirect("training:module_edit", session_pk=session.pk, pk=pk)
 
@@ -88,9 +95,9 @@ def quiz_edit(request, session_pk, pk=None):
     form = QuizForm(request.POST or None, instance=quiz, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            quiz = services.save_quiz(form.instance)
-        except services.QuizError as error:
-            form.add_error(None, error.message)
+            quiz = save_quiz(quiz=form.instance)
+        except TrainingError as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, _("The quiz was saved."))
             return redirect("training:quiz_questions", session_pk=session.pk, pk=quiz.pk)
@@ -107,7 +114,7 @@ def quiz_questions(request, session_pk, pk):
         {
             "session": session,
             "quiz": quiz,
-            "questions": quiz.questions.prefetch_related("choices"),
+            "questions": quiz.questions.order_by("order", "pk").prefetch_related("choices"),
             "attempt_count": quiz.attempts.count(),
             "import_form": QuestionImportForm(),
         },
@@ -123,16 +130,16 @@ def question_edit(request, session_pk, quiz_pk, pk=None):
     form = QuestionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_question(
-                quiz,
+            save_question(
+                quiz=quiz,
                 kind=form.cleaned_data["kind"],
                 text=form.cleaned_data["text"],
                 explanation=form.cleaned_data["explanation"],
                 choices=form.choice_pairs(),
                 question=question,
             )
-        except services.QuizError as error:
-            form.add_error(None, error.message)
+        except TrainingError as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, _("The question was saved."))
             return redirect("training:quiz_questions", session_pk=session.pk, pk=quiz.pk)
@@ -149,11 +156,10 @@ def question_delete(request, session_pk, quiz_pk, pk):
     session = get_session_for_user(request.user, session_pk)
     question = get_object_or_404(Question, quiz__session=session, quiz_id=quiz_pk, pk=pk)
     try:
-        services.delete_question(question)
-    except services.QuizError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The question was deleted."))
+        delete_question(question=question)
+    except TrainingError as error:
+        return error_redirect(request, error, "training:quiz_questions", session_pk=session.pk, pk=quiz_pk)
+    messages.success(request, _("The question was deleted."))
     return redirect("training:quiz_questions", session_pk=session.pk, pk=quiz_pk)
 
 
@@ -176,10 +182,10 @@ def questions_import(request, session_pk, pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                count = services.import_questions(quiz, form.cleaned_data["file"], replace=form.cleaned_data["replace"])
-            except services.QuestionImportError as error:
-                messages.error(request, error.message)
-                errors = error.errors
+                count = import_questions(quiz=quiz, file=form.cleaned_data["file"], replace=form.cleaned_data["replace"])
+            except TrainingError as error:
+                show_error(request, error)
+                errors = error.details or []
                 status = 400
             else:
                 messages.success(request, _("%(count)d questions were imported.") % {"count": count})
@@ -192,20 +198,3 @@ def questions_import(request, session_pk, pk):
         {"session": session, "quiz": quiz, "form": form, "errors": errors, "headers": spreadsheets.headers()},
         status=status,
     )
-
-
-@central_required
-def certificate_rule_edit(request, session_pk):
-    session = get_session_for_user(request.user, session_pk)
-    rule = CertificateRule.objects.filter(session=session).first() or CertificateRule(
-        session=session,
-        issuer=session.organiser_department,
-        signatory_name=session.chair_name,
-        signatory_title=session.chair_title,
-    )
-    form = CertificateRuleForm(request.POST or None, instance=rule)
-    if request.method == "POST" and form.is_valid():
-        services.save_certificate_rule(form.instance)
-        messages.success(request, _("The certificate rule was saved."))
-        return redirect("training:dashboard", session_pk=session.pk)
-    return render(request, "training/staff/certificate_rule_form.html", {"session": session, "form": form})

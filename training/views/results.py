@@ -1,17 +1,12 @@
 """Results for central staff (every province) and provincial officers (their own province only)."""
-from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from meetings.exports import xlsx_response
-from meetings.permissions import central_required, is_central, staff_required
+from meetings.permissions import is_central, staff_required
 from meetings.selectors import get_session_for_user
-from training import analytics, selectors, services
-from training.forms import RevokeForm
-from training.models import Attempt, Certificate
-from training.views.attendee import certificate_pdf_response
+from training import analytics, selectors
+from training.models import Attempt
 
 
 def _chart(summaries):
@@ -79,7 +74,7 @@ def results_participant(request, session_pk, pk):
             "attempts": sorted(attempts, key=lambda a: (a.quiz.sort_key, a.number)),
             "progress": registration.module_progress.select_related("module").order_by("module__order"),
             "certificates": registration.certificates.all(),
-            "missing": services.certificate_shortfalls(registration),
+            "missing": selectors.certificate_shortfalls(registration),
             "is_central": is_central(request.user),
         },
     )
@@ -138,88 +133,3 @@ def items_export(request, session_pk, quiz_pk):
         for n, i in enumerate(items, start=1)
     ]
     return xlsx_response(headers, rows, f"item-analysis-{quiz.pk}.xlsx", sheet_title="items")
-
-
-# --------------------------------------------------------------------------- certificates
-
-
-@staff_required
-def certificates_list(request, session_pk):
-    session = get_session_for_user(request.user, session_pk)
-    registrations = selectors.get_results_registrations_for_user(request.user, session)
-    certificates = Certificate.objects.filter(session=session, registration__in=registrations).select_related(
-        "registration", "registration__province"
-    )
-    return render(
-        request,
-        "training/staff/certificates.html",
-        {
-            "session": session,
-            "certificates": certificates,
-            "rule": services.get_certificate_rule(session),
-            "eligible_without": selectors.without_valid_certificate(
-                selectors.eligible_registrations(session).filter(pk__in=registrations.values("pk"))
-            ).count(),
-            "is_central": is_central(request.user),
-            "revoke_form": RevokeForm(),
-        },
-    )
-
-
-@require_POST
-@central_required
-def certificates_issue(request, session_pk):
-    session = get_session_for_user(request.user, session_pk)
-    try:
-        count = services.issue_certificates_for_session(session, issued_by=request.user)
-    except services.CertificateError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("%(count)d certificates were issued.") % {"count": count})
-    return redirect("training:certificates", session_pk=session.pk)
-
-
-@require_POST
-@central_required
-def certificate_revoke(request, session_pk, pk):
-    session = get_session_for_user(request.user, session_pk)
-    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
-    form = RevokeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason for revoking the certificate."))
-    else:
-        try:
-            services.revoke_certificate(certificate, request.user, form.cleaned_data["reason"])
-        except services.CertificateError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Certificate %(number)s was revoked.") % {"number": certificate.number})
-    return redirect("training:certificates", session_pk=session.pk)
-
-
-@require_POST
-@central_required
-def certificate_reissue(request, session_pk, pk):
-    session = get_session_for_user(request.user, session_pk)
-    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
-    try:
-        new = services.reissue_certificate(certificate, request.user, request.POST.get("reason", ""))
-    except services.CertificateError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Certificate %(old)s was replaced by %(new)s.") % {"old": certificate.number, "new": new.number},
-        )
-    return redirect("training:certificates", session_pk=session.pk)
-
-
-@staff_required
-def certificate_download(request, session_pk, pk):
-    session = get_session_for_user(request.user, session_pk)
-    certificate = selectors.get_certificate_for_staff(request.user, session, pk)
-    if not certificate.is_valid:
-        raise Http404("revoked")
-    return certificate_pdf_response(certificate, request)
-
-

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from meetings.models import Session
-from training import services
+from training.services import TrainingError
+from training.services.certificates import issue_certificates_for_session
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No session {session!r}.")
         try:
-            count = services.issue_certificates_for_session(found)
-        except services.CertificateError as error:
+            count = issue_certificates_for_session(session=found)
+        except TrainingError as error:
             raise CommandError(error.message) from None
         self.stdout.write(f"{count} certificates issued for “{found.title[:60]}”.")

@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from training.markdown import render_markdown
+
 
 class ModuleQuerySet(models.QuerySet):
     def published(self):
@@ -38,7 +40,7 @@ class Module(models.Model):
     objects = ModuleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["session", "order"]
+        ordering = ["order"]
         verbose_name = _("training module")
         verbose_name_plural = _("training modules")
         constraints = [models.UniqueConstraint(fields=["session", "order"], name="module_unique_order")]
@@ -50,8 +52,6 @@ class Module(models.Model):
         return reverse("training:module_edit", kwargs={"session_pk": self.session_id, "pk": self.pk})
 
     def lesson_html(self):
-        from training.markdown import render_markdown
-
         return render_markdown(self.lesson)
 
 
