@@ -35,7 +35,8 @@ from attendance.services import (
 )
 from attendance.views._common import client_ip
 from meetings.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
-from meetings.models import Registration, Venue
+from meetings.models import Venue
+from registration.models import Registration
 from meetings.permissions import is_staff_member
 from meetings.selectors import get_venue_for_user
 

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Registration, Venue
+from meetings.models import Venue
+from registration.models import Registration
 
 
 class ManualCheckinForm(forms.Form):

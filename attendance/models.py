@@ -81,7 +81,7 @@ class CheckIn(models.Model):
     """A registration's arrival. At most one per registration (the database guarantees it)."""
 
     registration = models.OneToOneField(
-        "meetings.Registration", on_delete=models.CASCADE, related_name="checkin", verbose_name=_("registration")
+        "registration.Registration", on_delete=models.CASCADE, related_name="checkin", verbose_name=_("registration")
     )
     session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session"))
     venue = models.ForeignKey(
@@ -129,7 +129,7 @@ class CheckInEvent(models.Model):
 
     session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="checkin_events", verbose_name=_("session"))
     registration = models.ForeignKey(
-        "meetings.Registration", on_delete=models.CASCADE, related_name="checkin_events", verbose_name=_("registration")
+        "registration.Registration", on_delete=models.CASCADE, related_name="checkin_events", verbose_name=_("registration")
     )
     action = models.CharField(_("action"), max_length=16, choices=CheckInEventAction.choices)
     method = models.CharField(_("method"), max_length=16, choices=CheckInMethod.choices, blank=True)

@@ -6,8 +6,9 @@ narrow rows); the totals are summed in Python so every table agrees with every o
 from dataclasses import dataclass
 
 from attendance.models import is_late
-from meetings.models import Province, Registration, RoleCategory, Venue
-from meetings.models.registration import home_venue_id
+from meetings.models import Province, RoleCategory, Venue
+from registration.models import Registration
+from registration.models import home_venue_id
 from meetings.permissions import scope_to_user
 
 

@@ -3,7 +3,7 @@ import re
 
 from django.db.models import Q
 
-from meetings.models import Registration
+from registration.models import Registration
 from meetings.permissions import scope_to_user
 
 MIN_QUERY = 2

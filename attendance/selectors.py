@@ -14,11 +14,12 @@ from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
 
 from attendance.models import CheckIn, ScannerStatus, is_late, late_filter
-from meetings.models import Province, Region, Registration, RegistrationStatus, RoleCategory, Session
-from meetings.models.registration import expected_at
+from meetings.models import Province, Region, RoleCategory, Session
+from registration.models import Registration, RegistrationStatus
+from registration.models import expected_at
 from meetings.dates import format_time
 from meetings.reference_cache import provinces_by_id, roles_by_id
-from meetings.tickets import session_public_key
+from registration.tickets import session_public_key
 
 # Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
 # which is exact because no province can contribute more than FEED_SIZE to it.

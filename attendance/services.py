@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from attendance.broadcast import notify_attendance
 from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, CheckInMethod, ScannerDevice, ScannerStatus
-from meetings.models import Registration, RegistrationStatus
-from meetings.tickets import TicketError, looks_like_ticket, read_ticket
-from meetings.tokens import read_personal_token
+from registration.models import Registration, RegistrationStatus
+from registration.tickets import TicketError, looks_like_ticket, read_ticket
+from registration.tokens import read_personal_token
 
 # Stable result codes (the API, the scanner page and tests rely on these strings).
 OK = "ok"

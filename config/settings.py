@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
     "meetings",
+    "registration",
     "attendance",
     "training",
 ]

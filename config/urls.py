@@ -16,10 +16,11 @@ urlpatterns = [
     path("", meeting_views.home, name="home"),
     path("healthz", meeting_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("meetings.urls")),
+    path("", include("registration.urls")),
     path("", include("training.urls")),
 ]
 

@@ -1,16 +1,6 @@
 from django.contrib import admin
 
-from meetings.models import (
-    AgendaItem,
-    Profile,
-    Province,
-    Quota,
-    Registration,
-    RoleCategory,
-    Session,
-    SessionChange,
-    Venue,
-)
+from meetings.models import AgendaItem, Profile, Province, Quota, RoleCategory, Session, SessionChange, Venue
 
 
 @admin.register(Province)
@@ -73,14 +63,3 @@ class QuotaAdmin(admin.ModelAdmin):
     list_display = ["session", "province", "role", "seats"]
     list_filter = ["session", "role", "province__region", "province"]
     list_select_related = ["province", "role", "session"]
-
-
-@admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "province", "role", "session", "status", "phone"]
-    list_filter = ["session", "status", "role", "province__region", "province"]
-    search_fields = ["first_name", "last_name", "phone"]
-    list_select_related = ["province", "role", "session"]
-    exclude = ["national_id"]
-    readonly_fields = ["masked_national_id"]
-    raw_id_fields = ["replaces", "venue"]

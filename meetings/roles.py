@@ -3,17 +3,17 @@ from django.contrib.auth.models import Group, Permission
 
 from meetings.permissions import CENTRAL_GROUP, PROVINCIAL_GROUP
 
-# Central staff organise sessions and may change anything in the three apps.
-CENTRAL_APPS = ("meetings", "attendance", "training")
+# Central staff organise sessions and may change anything in the four apps.
+CENTRAL_APPS = ("meetings", "registration", "attendance", "training")
 # Provincial officers register people and record attendance for their own province;
 # row-level scoping to that province is enforced in the services and selectors.
 PROVINCIAL_PERMISSIONS = (
     "meetings.view_session",
     "meetings.view_venue",
     "meetings.view_quota",
-    "meetings.view_registration",
-    "meetings.add_registration",
-    "meetings.change_registration",
+    "registration.view_registration",
+    "registration.add_registration",
+    "registration.change_registration",
 )
 
 

@@ -1,7 +1,9 @@
 """Reads with the permission check built in (get_*_for_user)."""
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from meetings.models import Session, SessionStatus, Venue
+from meetings.models import ACTIVE_REGISTRATION, Quota, Session, SessionStatus, Venue
 from meetings.permissions import is_central, scope_to_user
 
 
@@ -24,37 +26,15 @@ def get_venue_for_user(user, session_pk, pk):
     return get_object_or_404(venues, session_id=session_pk, pk=pk)
 
 
-def get_registration_by_token(token, select_related=("session", "province", "role", "venue")):
-    """The active registration behind a personal link; 404 when tampered, revoked or cancelled."""
-    from django.http import Http404
-
-    from meetings.models import Registration
-    from meetings.tokens import read_personal_token
-
-    key = read_personal_token(token)
-    if key is None:
-        raise Http404("invalid personal link")
-    registration = (
-        Registration.objects.active()
-        .select_related(*select_related)
-        .filter(token_key=key, link_revoked=False)
-        .first()
-    )
-    if registration is None:
-        raise Http404("unknown or revoked personal link")
-    return registration
-
-
 def get_sessions_with_counts(sessions, province=None):
     """Annotate a session queryset with venue, seat and registration counts (subqueries: no row blow-up).
 
     With ``province``, the counts are that province's only (what a provincial office is responsible for).
     """
     scope = {"province": province} if province is not None else {}
-    from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
-    from django.db.models.functions import Coalesce
-
-    from meetings.models import Quota, Registration, RegistrationStatus
+    # The registration app's model, reached through the relation it declares on Session (the
+    # model's documented _meta API): meetings does not import the app built on it.
+    registration_model = Session._meta.get_field("registrations").related_model
 
     def count_of(model, **filters):
         return Coalesce(
@@ -79,12 +59,10 @@ def get_sessions_with_counts(sessions, province=None):
     return sessions.annotate(
         venue_count=count_of(Venue, **scope),
         seat_count=seats,
-        registered_count=count_of(Registration, status=RegistrationStatus.ACTIVE, **scope),
+        registered_count=count_of(registration_model, status=ACTIVE_REGISTRATION, **scope),
     )
 
 
 def get_province_quotas(session, province):
     """One province's quotas in a session with ``used`` (active registrations) on each, in one query."""
-    from meetings.models import Quota
-
     return list(Quota.objects.with_used().filter(session=session, province=province).select_related("role").order_by("role__order"))

@@ -15,11 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.dates import format_date
 from meetings.models import (
+    ACTIVE_REGISTRATION,
     AgendaItem,
     Province,
     Quota,
-    Registration,
-    RegistrationStatus,
     RoleCategory,
     Session,
     SessionChange,
@@ -332,7 +331,7 @@ def update_venue(venue, *, by, **values):
 
 
 def delete_venue(venue, *, by):
-    if Registration.objects.filter(venue=venue, status=RegistrationStatus.ACTIVE).exists():
+    if Venue.objects.filter(pk=venue.pk, registration__status=ACTIVE_REGISTRATION).exists():
         raise VenueError(_("People are registered at this venue; move them before deleting it."), code="venue_in_use")
     venue.delete()
 
@@ -407,7 +406,7 @@ def save_agenda(session, rows, *, by):
 def used_seats(session):
     """{(province_id, role_id): number of active registrations} for one session, in one query."""
     rows = (
-        Registration.objects.filter(session=session, status=RegistrationStatus.ACTIVE)
+        session.registrations.filter(status=ACTIVE_REGISTRATION)
         .values("province_id", "role_id")
         .annotate(n=Count("id"))
         .order_by()

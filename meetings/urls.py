@@ -1,11 +1,10 @@
 from django.urls import path
 
-from meetings import registration_urls, views
+from meetings import views
 
 app_name = "meetings"
 
 urlpatterns = [
-    path("p/<str:token>/", views.personal_page, name="personal"),
     # Staff pages: sessions
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/calendar/", views.session_calendar_month, name="session_calendar"),
@@ -29,6 +28,3 @@ urlpatterns = [
     # Quotas
     path("sessions/<int:pk>/quotas/", views.quota_matrix, name="quota_matrix"),
 ]
-
-# Registration (issue 4): /sessions/<session_pk>/registrations/…
-urlpatterns += registration_urls.urlpatterns

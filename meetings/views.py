@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from attendance.personal_cookie import remember_personal_token
 from meetings import services
 from meetings.dates import format_month, thai_weekday_initials
 from meetings.forms import (
@@ -32,7 +31,6 @@ from meetings.permissions import central_required, is_central, staff_required, u
 from meetings.qr import qr_svg
 from meetings.selectors import (
     get_province_quotas,
-    get_registration_by_token,
     get_session_for_user,
     get_sessions_for_user,
     get_sessions_with_counts,
@@ -270,20 +268,16 @@ def session_duplicate(request, pk):
 
 
 def session_ics(request, pk):
-    """The session as an .ics file. Join details only for staff, or with the registered person's own link (?t=)."""
-    token = request.GET.get("t")
-    venue = None
-    if token:
-        registration = get_registration_by_token(token)
-        if registration.session_id != pk:
-            raise Http404("personal link of another session")
-        session, venue, include_join = registration.session, registration.venue, True
-    else:
-        session = get_session_for_user(request.user, pk)
-        province = user_province(request.user)
-        include_join = is_central(request.user) or province is not None
-        if province is not None:
-            venue = session.venues.filter(is_host=False, province=province).first()
+    """The session as an .ics file; join details only for staff (attendees: their personal page's calendar)."""
+    session = get_session_for_user(request.user, pk)
+    province = user_province(request.user)
+    include_join = is_central(request.user) or province is not None
+    venue = session.venues.filter(is_host=False, province=province).first() if province is not None else None
+    return calendar_response(request, session, venue=venue, include_join=include_join)
+
+
+def calendar_response(request, session, *, venue, include_join):
+    """The .ics download of a session (private: it may carry join details)."""
     body = session_calendar(
         session, venue=venue, include_join=include_join, url=request.build_absolute_uri(session.get_absolute_url())
     )
@@ -426,27 +420,3 @@ def quota_matrix(request, pk):
     )
 
 
-@never_cache
-def personal_page(request, token):
-    """An attendee's own page, reached through the signed link in their QR code (no password)."""
-    registration = get_registration_by_token(token)
-    session = registration.session
-    response = render(
-        request,
-        "meetings/personal.html",
-        {
-            "registration": registration,
-            "session": session,
-            "token": token,
-            "venue": registration.venue,
-            "agenda": session.agenda_items.all(),
-            # The check-in ticket, not the personal link: a photo of the screen opens nothing.
-            "qr": qr_svg(registration.get_ticket()),
-        },
-    )
-    response["X-Robots-Tag"] = "noindex"
-    # same-origin, not no-referrer: forms on this page (certificate, check-in) need a real Origin for CSRF.
-    response["Referrer-Policy"] = "same-origin"
-    # Remembered on this phone so that scanning a venue's check-in QR needs only a tap.
-    remember_personal_token(response, token)
-    return response

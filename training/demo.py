@@ -7,6 +7,8 @@ can edit all of it. Loading is idempotent and uses bulk_create so the demo seed 
 import json
 from pathlib import Path
 
+from meetings.demo import seed_meetings_demo
+from registration.demo import seed_registration_demo
 from training.models import CertificateRule, Choice, Module, Question, Quiz, QuizKind
 
 CONTENT_DIR = Path(__file__).resolve().parent / "demo_content"
@@ -83,3 +85,16 @@ def seed_training_demo(session):
     )
     created.update(training_modules=len(modules), quizzes=len(quizzes), questions=len(questions))
     return created
+
+
+def seed_demo():
+    """The whole demo, each app seeding its own part: the session with its venues, agenda, quotas
+    and logins; its 2,660 participants; the four training modules. Idempotent.
+
+    Returns (session, {what: how many were created}).
+    """
+    plan = seed_meetings_demo()
+    created = dict(plan.created)
+    created.update(seed_registration_demo(plan))
+    created.update(seed_training_demo(plan.session))
+    return plan.session, created

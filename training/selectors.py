@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 
 from attendance.models import CheckIn
 from meetings.dates import format_date
-from meetings.models import Province, Registration
+from meetings.models import Province
+from registration.models import Registration
 from meetings.permissions import is_central, scope_to_user, user_province
 from training.models import (
     Attempt,

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from meetings.tests.factories import make_registration, make_session, make_venue
+from meetings.tests.factories import make_session, make_venue
+from registration.tests.factories import make_registration
 
 
 @pytest.fixture

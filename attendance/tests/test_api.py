@@ -3,7 +3,8 @@ import pytest
 
 from attendance.models import CheckIn, CheckInEvent, ScannerDevice
 from attendance.services import issue_scanner_device, revoke_scanner_device
-from meetings.tests.factories import make_registration, make_session, make_venue
+from meetings.tests.factories import make_session, make_venue
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,12 @@ from django.utils import timezone
 from attendance.api import BATCH_MAX
 from attendance.models import CheckIn, CheckInEvent, ScannerStatus
 from attendance.services import CLOCK_GRACE, issue_scanner_device, revoke_scanner_device
-from meetings.models import Profile, RegistrationStatus
-from meetings.registration_services import reissue_ticket
-from meetings.tests.factories import make_registration, make_session, make_venue
-from meetings.tickets import _b64decode
+from meetings.models import Profile
+from registration.models import RegistrationStatus
+from registration.services import reissue_ticket
+from meetings.tests.factories import make_session, make_venue
+from registration.tests.factories import make_registration
+from registration.tickets import _b64decode
 
 pytestmark = pytest.mark.django_db
 

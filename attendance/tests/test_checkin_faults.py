@@ -14,7 +14,8 @@ from django.utils import timezone
 from attendance.models import CheckIn
 from attendance.services import issue_scanner_device
 from attendance.tests.faults import ProductionServer, TcpProxy
-from meetings.tests.factories import make_registration, make_user
+from meetings.tests.factories import make_user
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -25,10 +25,11 @@ from attendance.services import (
     perform_checkin,
     undo_checkin,
 )
-from meetings.models import RegistrationStatus
-from meetings.registration_services import reissue_ticket
-from meetings.tests.factories import make_registration, make_session
-from meetings.tokens import make_personal_token
+from registration.models import RegistrationStatus
+from registration.services import reissue_ticket
+from meetings.tests.factories import make_session
+from registration.tests.factories import make_registration
+from registration.tokens import make_personal_token
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from attendance.models import CheckIn, CheckInEvent
-from meetings.tests.factories import make_registration
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from attendance.tests.sockets import session_cookie_value
 from bench.common import daphne_server
-from meetings.tests.factories import make_registration, make_session, make_user
+from meetings.tests.factories import make_session, make_user
+from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

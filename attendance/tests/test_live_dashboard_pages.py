@@ -77,7 +77,7 @@ def test_officer_page_is_their_province(client, lampang_officer, published):
 
 @pytest.mark.parametrize("size", [3, 40])
 def test_page_queries_do_not_grow(client, central_organiser, published, size, django_assert_max_num_queries):
-    from meetings.tests.factories import make_registration
+    from registration.tests.factories import make_registration
 
     for _ in range(size):
         make_registration(published, "TH-52")

@@ -15,8 +15,9 @@ from attendance.models import CheckIn
 from attendance.tests.checkins import record_checkin
 from attendance.tests.faults import TcpProxy
 from attendance.tests.sockets import communicator, session_cookie_for
-from meetings.models import Registration
-from meetings.tests.factories import make_registration, make_session
+from registration.models import Registration
+from meetings.tests.factories import make_session
+from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

@@ -12,8 +12,9 @@ from attendance.groups import attendance_group
 from attendance.models import CheckIn
 from attendance.selectors import FEED_SIZE, dashboard_view, get_attendance_snapshot
 from attendance.tests.checkins import record_checkin
-from meetings.registration_services import cancel_registration
-from meetings.tests.factories import make_registration, make_session, make_user, make_venue
+from registration.services import cancel_registration
+from meetings.tests.factories import make_session, make_user, make_venue
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,10 @@ from attendance.broadcast import close_attendance_relay, flush_attendance_broadc
 from attendance.models import CheckIn
 from attendance.tests.checkins import record_checkin
 from attendance.tests.sockets import communicator, session_cookie_for
-from meetings.models import Registration, SessionStatus
-from meetings.tests.factories import make_registration, make_session
+from meetings.models import SessionStatus
+from registration.models import Registration
+from meetings.tests.factories import make_session
+from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 

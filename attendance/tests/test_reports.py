@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from attendance.models import CheckInMethod
 from attendance.reports import attendance_report
 from attendance.services import perform_checkin
-from meetings.tests.factories import make_registration
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from attendance.models import CheckIn
 from meetings.qr import qr_png
-from meetings.tickets import make_ticket
+from registration.tickets import make_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -24,11 +24,12 @@ from attendance.tests.test_scanner_browser import (  # noqa: F401 (browser_launc
     open_scanner,
     write_y4m_sequence,
 )
-from meetings.models import RegistrationStatus
+from registration.models import RegistrationStatus
 from meetings.qr import qr_png
-from meetings.registration_services import reissue_ticket
-from meetings.tests.factories import make_registration, make_session
-from meetings.tickets import PAYLOAD, PREFIX, encode_ticket, make_ticket
+from registration.services import reissue_ticket
+from meetings.tests.factories import make_session
+from registration.tests.factories import make_registration
+from registration.tickets import PAYLOAD, PREFIX, encode_ticket, make_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

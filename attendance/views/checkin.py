@@ -13,7 +13,7 @@ from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.search import search_registrations_for_user
 from attendance.services import CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
-from meetings.models import Registration
+from registration.models import Registration
 from meetings.permissions import central_required, is_central, scope_to_user, staff_required
 from meetings.selectors import get_session_for_user, get_venue_for_user
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import meetings.models.registration
+import registration.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
                 ('national_id', models.CharField(blank=True, max_length=13, verbose_name='national ID')),
                 ('status', models.CharField(choices=[('active', 'Registered'), ('cancelled', 'Cancelled'), ('substituted', 'Replaced by a substitute')], default='active', max_length=16, verbose_name='status')),
-                ('token_key', models.CharField(default=meetings.models.registration.new_token_key, editable=False, max_length=32, unique=True)),
+                ('token_key', models.CharField(default=registration.models.new_token_key, editable=False, max_length=32, unique=True)),
                 ('link_revoked', models.BooleanField(default=False, verbose_name='personal link revoked')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

@@ -1,18 +1,14 @@
 from .people import Profile, RoleCategory, UserKind
 from .province import Province, Region
-from .registration import NationalIdReveal, Prefix, Registration, RegistrationStatus
-from .session import AgendaItem, Quota, Session, SessionChange, SessionStatus, Venue, VideoPlatform
+from .session import ACTIVE_REGISTRATION, AgendaItem, Quota, Session, SessionChange, SessionStatus, Venue, VideoPlatform
 
 __all__ = [
+    "ACTIVE_REGISTRATION",
     "AgendaItem",
-    "NationalIdReveal",
-    "Prefix",
     "Profile",
     "Province",
     "Quota",
     "Region",
-    "Registration",
-    "RegistrationStatus",
     "RoleCategory",
     "Session",
     "SessionChange",

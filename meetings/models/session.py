@@ -8,6 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 CHECKIN_OPENS_BEFORE = timedelta(minutes=60)
+# The status of a registration that holds a seat (registration.models.RegistrationStatus.ACTIVE).
+# Meetings counts seats through reverse relations without importing the app built on it; a test in
+# registration/tests keeps the two equal.
+ACTIVE_REGISTRATION = "active"
 
 
 class SessionStatus(models.TextChoices):
@@ -187,15 +191,13 @@ class AgendaItem(models.Model):
 
 class QuotaQuerySet(models.QuerySet):
     def with_used(self):
-        from .registration import RegistrationStatus
-
         return self.annotate(
             used=models.Count(
                 "session__registrations",
                 filter=Q(
                     session__registrations__province=F("province"),
                     session__registrations__role=F("role"),
-                    session__registrations__status=RegistrationStatus.ACTIVE,
+                    session__registrations__status=ACTIVE_REGISTRATION,
                 ),
             )
         )
@@ -212,7 +214,6 @@ class Quota(models.Model):
     objects = QuotaQuerySet.as_manager()
 
     class Meta:
-        ordering = ["province__code", "role__order"]
         verbose_name = _("quota")
         verbose_name_plural = _("quotas")
         constraints = [

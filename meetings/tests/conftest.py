@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from meetings.models import SessionStatus
-from meetings.tests.factories import make_registration, make_session, make_venue
+from meetings.tests.factories import make_session, make_venue
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 SEED_START = datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK)
@@ -37,10 +37,3 @@ def draft_session(db, central_organiser):
     session = make_session(status=SessionStatus.DRAFT, title="ร่างการประชุม", created_by=central_organiser)
     make_venue(session, "TH-52")
     return session
-
-
-@pytest.fixture
-def attendee(seeded_like_session):
-    """A registered Lampang committee member; reaches the platform only through a personal link."""
-    venue = seeded_like_session.venues.get(province__code="TH-52", is_host=False)
-    return make_registration(seeded_like_session, "TH-52", "committee", venue=venue)

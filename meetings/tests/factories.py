@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from meetings.models import Profile, Province, Quota, Registration, RoleCategory, Session, SessionStatus, Venue
+from meetings.models import Profile, Province, Quota, RoleCategory, Session, SessionStatus, Venue
 from meetings.permissions import CENTRAL_GROUP, PROVINCIAL_GROUP
 
 _seq = itertools.count(1)
@@ -50,21 +50,4 @@ def make_quota(session, province_code="TH-52", role_code="committee", seats=10):
         province=Province.objects.get(code=province_code),
         role=RoleCategory.objects.get(code=role_code),
         seats=seats,
-    )
-
-
-def make_registration(session, province_code="TH-52", role_code="committee", **fields):
-    n = next(_seq)
-    defaults = {
-        "prefix": "นาย",
-        "first_name": f"ทดสอบ{n}",
-        "last_name": "ใจดี",
-        "phone": f"08{n:08d}",
-    }
-    defaults.update(fields)
-    return Registration.objects.create(
-        session=session,
-        province=Province.objects.get(code=province_code),
-        role=RoleCategory.objects.get(code=role_code),
-        **defaults,
     )

@@ -3,7 +3,8 @@ import pytest
 
 from meetings.models import Province, RoleCategory
 from meetings.reference_cache import attach_reference_data, provinces_by_id, roles_by_id
-from meetings.tests.factories import make_registration, make_session
+from meetings.tests.factories import make_session
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_saving_a_province_or_role_refreshes_the_cache(django_assert_num_queries
 def test_registrations_get_their_province_and_role_without_a_join(django_assert_num_queries):
     registration = make_registration(make_session(), "TH-50", role_code="provincial_officer")
     provinces_by_id()
-    from meetings.models import Registration
+    from registration.models import Registration
 
     with django_assert_num_queries(1):
         (loaded,) = attach_reference_data(list(Registration.objects.filter(pk=registration.pk)))

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import AgendaItem, Session, SessionStatus
-from meetings.tests.factories import make_quota, make_registration
+from meetings.tests.factories import make_quota
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from meetings.forms import SessionForm, VenueForm
 from meetings.models import Province, Quota, RoleCategory, Session, Venue
-from meetings.tests.factories import make_quota, make_registration, make_venue
+from meetings.tests.factories import make_quota, make_venue
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

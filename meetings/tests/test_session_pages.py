@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from meetings.models import AgendaItem, Session, SessionChange, SessionStatus, Venue
-from meetings.tests.factories import make_quota, make_registration, make_session
+from meetings.tests.factories import make_quota, make_session
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.models import AgendaItem, Province, Quota, RoleCategory, Session, SessionChange, SessionStatus, Venue
-from meetings.tests.factories import make_quota, make_registration, make_session, make_venue
+from meetings.tests.factories import make_quota, make_session, make_venue
+from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 

@@ -46,7 +46,7 @@ class Certificate(models.Model):
         "meetings.Session", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("session")
     )
     registration = models.ForeignKey(
-        "meetings.Registration", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("registration")
+        "registration.Registration", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("registration")
     )
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     holder_name = models.CharField(_("name"), max_length=300)

@@ -85,7 +85,7 @@ class ModuleProgress(models.Model):
     """When an attendee first opened a module and when they marked it (or passed its check) complete."""
 
     registration = models.ForeignKey(
-        "meetings.Registration", on_delete=models.CASCADE, related_name="module_progress", verbose_name=_("registration")
+        "registration.Registration", on_delete=models.CASCADE, related_name="module_progress", verbose_name=_("registration")
     )
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="progress", verbose_name=_("module"))
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)

@@ -167,7 +167,7 @@ class Attempt(models.Model):
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("quiz"))
     registration = models.ForeignKey(
-        "meetings.Registration", on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("registration")
+        "registration.Registration", on_delete=models.CASCADE, related_name="quiz_attempts", verbose_name=_("registration")
     )
     number = models.PositiveSmallIntegerField(_("attempt number"))
     seed = models.PositiveIntegerField(_("shuffle seed"))

@@ -12,7 +12,7 @@ and refuses with a TrainingError (a translated message and a stable code); views
 imports nothing from here.
 """
 
-from meetings.models import Registration
+from registration.models import Registration
 
 
 class TrainingError(Exception):

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import Registration
+from registration.models import Registration
 from training.models import Certificate
 from training.selectors import certificate_shortfalls, eligible_registrations, without_valid_certificate
 from training.services import TrainingError, lock_registration

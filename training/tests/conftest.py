@@ -1,8 +1,9 @@
 """Training fixtures: a session with a module, quizzes of each kind, and attendees from two provinces."""
 import pytest
 
-from meetings.tests.factories import make_registration, make_venue
-from meetings.tokens import make_personal_token
+from meetings.tests.factories import make_venue
+from registration.tests.factories import make_registration
+from registration.tokens import make_personal_token
 from training.models import Module, Question, Quiz, QuizKind
 from training.services.authoring import save_question
 

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from PIL import Image
 
 from attendance.models import CheckIn
-from meetings.tests.factories import PASSWORD, make_registration
+from meetings.tests.factories import PASSWORD
+from registration.tests.factories import make_registration
 from meetings.tests.test_printables_shared import pdf_fonts
 from training.models import Certificate, CertificateRule
 from training.selectors import certificate_shortfalls, eligible_registrations

@@ -2,7 +2,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from meetings.demo import seed_demo
+from training.demo import seed_demo
 from training.markdown import render_markdown
 from training.models import CertificateRule, Module, ModuleProgress, Question, Quiz, QuizKind
 from training.models.quizzes import check_question

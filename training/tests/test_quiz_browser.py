@@ -1,7 +1,8 @@
 """In a real browser on a phone-sized screen: answers are saved as they change, survive a reload, and submit."""
 import pytest
 
-from meetings.tests.factories import make_registration, make_session, make_venue
+from meetings.tests.factories import make_session, make_venue
+from registration.tests.factories import make_registration
 from training.models import Answer, Attempt, AttemptStatus, Quiz, QuizKind
 from training.services.quizzes import start_attempt
 from training.tests.conftest import add_question, token_of

@@ -4,8 +4,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from meetings.models import Registration
-from meetings.tests.factories import PASSWORD, make_registration
+from registration.models import Registration
+from meetings.tests.factories import PASSWORD
+from registration.tests.factories import make_registration
 from training import analytics
 from training.models import Question
 from training.services.quizzes import start_attempt, submit_attempt

@@ -9,7 +9,7 @@ from functools import wraps
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from meetings.selectors import get_registration_by_token
+from registration.selectors import get_registration_by_token
 from training import selectors
 
 

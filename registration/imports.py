@@ -1,0 +1,511 @@
+"""Reading participant lists from XLSX and CSV files, and the blank template the import page offers.
+
+Parsing and per-cell checks live here; the writes (quota locks, duplicates against the database,
+the all-or-nothing insert) live in registration.services.import_participants.
+"""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import InvalidChecksum
+from stdnum.exceptions import ValidationError as StdnumError
+
+from meetings.models import Province, RoleCategory
+from registration.models import Prefix
+from registration.thai_id import clean_national_id
+from registration.thai_phone import normalise_phone
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
+UTF8_BOM = b"\xef\xbb\xbf"
+# Two Thai characters in a row encoded as UTF-8 (E0 B8/B9 xx): in a file that is not valid UTF-8
+# this means UTF-8 and Windows-874 text were mixed (a real cp874 text almost never holds this sequence).
+UTF8_THAI_PAIR = re.compile(rb"\xe0[\xb8\xb9][\x80-\xbf]\xe0[\xb8\xb9][\x80-\xbf]")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Thai header written in the template
+    required: bool
+    aliases: tuple = ()
+
+
+COLUMNS = (
+    Column("prefix", "คำนำหน้าชื่อ", True, ("คำนำหน้า", "คำนำหน้านาม", "prefix", "title")),
+    Column("first_name", "ชื่อ", True, ("ชื่อจริง", "first name", "firstname", "given name", "name")),
+    Column("last_name", "นามสกุล", True, ("สกุล", "last name", "lastname", "surname", "family name")),
+    Column("position", "ตำแหน่ง", False, ("position",)),
+    Column("organisation", "หน่วยงาน", False, ("สังกัด", "หน่วยงาน/สังกัด", "หน่วยงานต้นสังกัด", "organisation", "organization")),
+    Column("village", "หมู่บ้าน", False, ("บ้าน", "หมู่บ้าน/ชุมชน", "village")),
+    Column("subdistrict", "ตำบล", False, ("ตำบล/แขวง", "แขวง", "subdistrict", "sub-district", "tambon")),
+    Column("district", "อำเภอ", False, ("อำเภอ/เขต", "เขต", "district", "amphoe")),
+    Column("role", "ประเภทผู้เข้าร่วม", True, ("ประเภท", "บทบาท", "role", "role category")),
+    Column("phone", "โทรศัพท์มือถือ", True, ("เบอร์โทรศัพท์มือถือ", "เบอร์โทรศัพท์", "เบอร์โทร", "เบอร์มือถือ", "มือถือ", "โทรศัพท์", "หมายเลขโทรศัพท์", "mobile phone", "phone", "mobile", "telephone")),
+    Column("email", "อีเมล", False, ("อีเมล์", "e-mail", "email")),
+    Column("national_id", "เลขประจำตัวประชาชน", False, ("เลขบัตรประชาชน", "เลขบัตรประจำตัวประชาชน", "หมายเลขบัตรประชาชน", "national id", "national_id", "citizen id")),
+    Column("province", "จังหวัด", False, ("province",)),
+)
+COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
+TEMPLATE_HEADERS = [c.header for c in COLUMNS]
+PREFIX_ALIASES = {"น.ส.": "นางสาว", "นส.": "นางสาว", "ว่าที่ ร.ต.": "ว่าที่ร้อยตรี", "ว่าที่ร.ต.": "ว่าที่ร้อยตรี", "ด.ต.": "ดาบตำรวจ", "จ.ส.อ.": "จ่าสิบเอก"}
+EXAMPLE_ROW = {
+    "prefix": "นาย",
+    "first_name": "สมชาย",
+    "last_name": "ตัวอย่างดี",
+    "position": "ประธานคณะกรรมการ",
+    "organisation": "คณะกรรมการกองทุน กข.คจ. บ้านตัวอย่าง",
+    "village": "บ้านตัวอย่าง หมู่ที่ 1",
+    "subdistrict": "พระบาท",
+    "district": "เมืองลำปาง",
+    "phone": "0812345678",
+    "email": "",
+    "national_id": "1101700203450",
+}
+
+
+def _norm_header(text):
+    return re.sub(r"[\s*_]+", " ", str(text or "")).strip().lower()
+
+
+# Columns people keep in their own lists that carry nothing to import: a running number, remarks.
+IGNORED_HEADERS = {"ลำดับ", "ลำดับที่", "ที่", "no.", "no", "#", "หมายเหตุ", "remarks", "note"}
+HEADER_LOOKUP = {}
+for _column in COLUMNS:
+    for _name in (_column.header, *_column.aliases):
+        HEADER_LOOKUP[_norm_header(_name)] = _column.key
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not a spreadsheet, too big, empty, bad encoding, wrong headers)."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass
+class Problem:
+    row: int  # spreadsheet row number (1 = header row); 0 for the whole file
+    column: str  # the column header as written in the file, or ""
+    message: str
+
+    def __str__(self):
+        if self.row and self.column:
+            return gettext("Row %(row)s, column “%(column)s”: %(message)s") % {
+                "row": self.row, "column": self.column, "message": self.message}
+        if self.row:
+            return gettext("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+        return str(self.message)
+
+
+@dataclass
+class Sheet:
+    headers: list  # as written in the file
+    rows: list  # (row number, [cell values as str])
+    encoding: str = "xlsx"
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    data: dict = field(default_factory=dict)
+
+    @property
+    def masked_national_id(self):
+        from registration.thai_id import mask_national_id
+
+        return mask_national_id(self.data.get("national_id", ""))
+
+
+# --- reading the file -----------------------------------------------------------------------------------
+
+
+def read_sheet(content, filename=""):
+    """Read an uploaded XLSX or CSV (UTF-8 with or without BOM, or Windows-874/TIS-620) into a Sheet."""
+    limit = settings.IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise ImportFileError(
+            gettext("The file is %(size)s MB; the largest file accepted is %(limit)s MB.")
+            % {"size": f"{len(content) / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"},
+            "too_big",
+        )
+    if not content.strip():
+        raise ImportFileError(gettext("The file is empty."), "empty")
+    if content.startswith(XLSX_MAGIC):
+        return _read_xlsx(content)
+    if content.startswith(OLE_MAGIC):
+        raise ImportFileError(
+            gettext("This is an old Excel 97–2003 (.xls) file. Save it as “Excel Workbook (.xlsx)” or CSV and upload again."),
+            "xls",
+        )
+    return _read_csv(content)
+
+
+def _cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(content):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException…: not a workbook we can read
+        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), "not_spreadsheet")
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        headers = None
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if headers is None:
+                if any(cells):
+                    headers = cells
+                    header_row = number
+                continue
+            if any(cells):
+                rows.append((number, cells))
+    except Exception:
+        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), "not_spreadsheet")
+    finally:
+        workbook.close()
+    if headers is None:
+        raise ImportFileError(gettext("The file is empty."), "empty")
+    del header_row
+    return Sheet(headers=headers, rows=rows, encoding="xlsx")
+
+
+def decode_text(content):
+    """Decode CSV bytes: UTF-8 (BOM or not) or Windows-874/TIS-620; refuse mixed or unknown encodings."""
+    if b"\x00" in content:
+        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), "not_spreadsheet")
+    if content.startswith(UTF8_BOM):
+        try:
+            return content[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise _mixed_encoding_error()
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if UTF8_THAI_PAIR.search(content):
+        raise _mixed_encoding_error()
+    try:
+        return content.decode("cp874"), "cp874"
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            gettext("The file's characters are neither UTF-8 nor Thai Windows (TIS-620/Windows-874). Save it as “CSV UTF-8” and upload again."),
+            "bad_encoding",
+        )
+
+
+def _mixed_encoding_error():
+    return ImportFileError(
+        gettext("The file mixes two character encodings (UTF-8 and Thai Windows/TIS-620), so some Thai text would be garbled. Save it again as “CSV UTF-8” and upload again."),
+        "mixed_encoding",
+    )
+
+
+def _read_csv(content):
+    text, encoding = decode_text(content)
+    if not text.strip():
+        raise ImportFileError(gettext("The file is empty."), "empty")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers = None
+    rows = []
+    try:
+        for number, values in enumerate(reader, start=1):
+            cells = [v.strip() for v in values]
+            if headers is None:
+                if any(cells):
+                    headers = cells
+                continue
+            if any(cells):
+                rows.append((number, cells))
+    except csv.Error:
+        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), "not_spreadsheet")
+    if headers is None:
+        raise ImportFileError(gettext("The file is empty."), "empty")
+    return Sheet(headers=headers, rows=rows, encoding=encoding)
+
+
+# --- checking the cells ---------------------------------------------------------------------------------
+
+
+def map_headers(headers):
+    """Return {column key: index}; raise ImportFileError naming unknown, repeated and missing columns."""
+    index = {}
+    problems = []
+    for position, header in enumerate(headers):
+        if not header or _norm_header(header) in IGNORED_HEADERS:
+            continue
+        key = HEADER_LOOKUP.get(_norm_header(header))
+        if key is None:
+            problems.append(gettext("unknown column “%(header)s”") % {"header": header})
+        elif key in index:
+            problems.append(gettext("column “%(header)s” appears twice") % {"header": header})
+        else:
+            index[key] = position
+    missing = [c.header for c in COLUMNS if c.required and c.key not in index]
+    if missing:
+        problems.append(gettext("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+    if problems:
+        raise ImportFileError(
+            gettext("The header row does not match the template (%(problems)s). Download the template and copy your rows into it.")
+            % {"problems": "; ".join(problems)},
+            "bad_headers",
+        )
+    return index
+
+
+class RowChecker:
+    """Checks each row's cells for one session and province; built once per file (no query per row)."""
+
+    def __init__(self, session, province):
+        from meetings.models import Quota
+
+        self.session = session
+        self.province = province
+        self.prefixes = {value: value for value, _label in Prefix.choices}
+        for value, label in Prefix.choices:
+            self.prefixes.setdefault(str(label).lower(), value)
+        self.prefixes.update(PREFIX_ALIASES)
+        quota_role_ids = set(Quota.objects.filter(session=session, province=province).values_list("role_id", flat=True))
+        self.roles = {}
+        self.known_roles = set()
+        for role in RoleCategory.objects.all():
+            for name in (role.name_th, role.name_en, role.code):
+                self.known_roles.add(_norm_header(name))
+                if role.pk in quota_role_ids:
+                    self.roles[_norm_header(name)] = role
+        self.provinces = {}
+        for p in Province.objects.all():
+            for name in (p.code, p.name_th, p.name_en, "จังหวัด" + p.name_th):
+                self.provinces[_norm_header(name)] = p
+
+    def check(self, number, cells, index, headers):
+        """Return (ParsedRow, [Problem]) for one row of cells."""
+        problems = []
+        data = {}
+
+        from registration.forms import check_thai_name
+
+        def cell(key):
+            position = index.get(key)
+            if position is None or position >= len(cells):
+                return ""
+            return cells[position]
+
+        def problem(key, message):
+            problems.append(Problem(number, headers[index[key]] if key in index else COLUMNS_BY_KEY[key].header, message))
+
+        for key in index:
+            value = cell(key)
+            if value.startswith("="):
+                problem(key, gettext("formulas are not accepted; copy the cell and paste it as a value"))
+                data[key] = ""
+            else:
+                data[key] = value
+        for key in ("first_name", "last_name"):
+            if any(p.column == headers[index[key]] for p in problems):
+                continue
+            if not data.get(key):
+                problem(key, gettext("this cell is required"))
+            else:
+                data[key] = " ".join(data[key].split())
+                message = check_thai_name(data[key])
+                if message:
+                    problem(key, message)
+        for key in ("position", "organisation", "village", "subdistrict", "district", "first_name", "last_name"):
+            limit = 100 if key in ("first_name", "last_name") else (300 if key == "organisation" else 200 if key == "position" else 120)
+            if len(data.get(key, "")) > limit:
+                problem(key, gettext("longer than %(limit)s characters") % {"limit": limit})
+
+        prefix = data.get("prefix", "")
+        if prefix.startswith("="):
+            pass
+        elif not prefix:
+            problem("prefix", gettext("this cell is required"))
+        else:
+            value = self.prefixes.get(prefix) or self.prefixes.get(prefix.lower())
+            if value is None:
+                problem("prefix", gettext("unknown prefix “%(value)s”; choose one from the list") % {"value": prefix})
+            data["prefix"] = value or prefix
+
+        role_text = data.get("role", "")
+        role = None
+        if not role_text:
+            problem("role", gettext("this cell is required"))
+        else:
+            role = self.roles.get(_norm_header(role_text))
+            if role is None:
+                if _norm_header(role_text) in self.known_roles:
+                    problem("role", gettext("this session has no seats for “%(value)s” in %(province)s")
+                            % {"value": role_text, "province": self.province.name})
+                else:
+                    problem("role", gettext("unknown role “%(value)s”; choose one from the list") % {"value": role_text})
+        data["role"] = role
+
+        raw_phone = data.get("phone", "")
+        if not raw_phone:
+            problem("phone", gettext("this cell is required"))
+        else:
+            phone = normalise_phone(raw_phone)
+            if phone is None:
+                problem("phone", gettext("“%(value)s” is not a Thai mobile number (10 digits, such as 0812345678)") % {"value": raw_phone})
+            data["phone"] = phone or raw_phone
+
+        email = data.get("email", "")
+        if email:
+            from django.core.validators import validate_email
+            from django.core.exceptions import ValidationError
+
+            try:
+                validate_email(email)
+            except ValidationError:
+                problem("email", gettext("“%(value)s” is not an e-mail address") % {"value": email})
+
+        raw_id = data.get("national_id", "")
+        if raw_id:
+            try:
+                data["national_id"] = clean_national_id(raw_id)
+            except InvalidChecksum:
+                problem("national_id", gettext("the national ID %(value)s fails its check digit; check the number") % {"value": raw_id})
+            except StdnumError:
+                problem("national_id", gettext("“%(value)s” is not a 13-digit national ID") % {"value": raw_id})
+
+        province_text = data.pop("province", "")
+        if province_text:
+            row_province = self.provinces.get(_norm_header(province_text))
+            if row_province is None:
+                problem("province", gettext("unknown province “%(value)s”") % {"value": province_text})
+            elif row_province.pk != self.province.pk:
+                problem("province", gettext("this row is for %(row_province)s; this file can only register people of %(province)s")
+                        % {"row_province": row_province.name, "province": self.province.name})
+        for key in COLUMNS_BY_KEY:
+            if key != "province":
+                data.setdefault(key, "" if key != "role" else None)
+        return ParsedRow(number, data), problems
+
+
+def check_rows(sheet, session, province):
+    """Map the headers and check every row; return (rows, problems). Also catches duplicates inside the file."""
+    index = map_headers(sheet.headers)
+    if not sheet.rows:
+        raise ImportFileError(gettext("The file has a header row but no participants."), "empty")
+    checker = RowChecker(session, province)
+    rows, problems = [], []
+    seen_ids, seen_names = {}, {}
+    for number, cells in sheet.rows:
+        parsed, row_problems = checker.check(number, cells, index, sheet.headers)
+        problems.extend(row_problems)
+        rows.append(parsed)
+        data = parsed.data
+        if data["national_id"] and not any(p.column == sheet.headers[index["national_id"]] for p in row_problems):
+            first = seen_ids.setdefault(data["national_id"], number)
+            if first != number:
+                problems.append(Problem(number, sheet.headers[index["national_id"]],
+                                        gettext("the same national ID is already in row %(row)s of this file") % {"row": first}))
+        name_key = (data["first_name"], data["last_name"], data["phone"])
+        if all(name_key):
+            first = seen_names.setdefault(name_key, number)
+            if first != number:
+                problems.append(Problem(number, sheet.headers[index["first_name"]],
+                                        gettext("the same name and phone are already in row %(row)s of this file") % {"row": first}))
+    return rows, problems
+
+
+# --- the template ---------------------------------------------------------------------------------------
+
+
+def template_bytes(roles=None, province=None):
+    """The blank import template: Thai headers, one valid example row, drop-downs for prefix and role."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    roles = list(roles if roles is not None else RoleCategory.objects.all())
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "รายชื่อผู้เข้าร่วม"
+    lists = workbook.create_sheet("รายการ")
+    help_sheet = workbook.create_sheet("คำอธิบาย")
+
+    sheet.append(TEMPLATE_HEADERS)
+    bold = Font(bold=True)
+    required_fill = PatternFill("solid", fgColor="FFF2CC")
+    for position, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=1, column=position)
+        cell.font = bold
+        cell.alignment = Alignment(horizontal="center")
+        if column.required:
+            cell.fill = required_fill
+        sheet.column_dimensions[cell.column_letter].width = max(14, len(column.header) + 6)
+    example = dict(EXAMPLE_ROW)
+    example["role"] = roles[0].name_th if roles else ""
+    example["province"] = province.name_th if province else ""
+    if province is not None and province.code != "TH-52":
+        example["village"] = "บ้านตัวอย่าง หมู่ที่ 1"
+        example["subdistrict"] = ""
+        example["district"] = ""
+    sheet.append([example.get(c.key, "") for c in COLUMNS])
+    # Phone numbers and IDs as text, so Excel keeps the leading zero.
+    for key in ("phone", "national_id"):
+        letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY[key].header) + 1).column_letter
+        sheet.column_dimensions[letter].number_format = "@"
+        sheet[f"{letter}2"].number_format = "@"
+    sheet.freeze_panes = "A2"
+
+    lists.append(["คำนำหน้าชื่อ", "ประเภทผู้เข้าร่วม"])
+    prefixes = [value for value, _label in Prefix.choices]
+    for i in range(max(len(prefixes), len(roles))):
+        lists.append([prefixes[i] if i < len(prefixes) else None, roles[i].name_th if i < len(roles) else None])
+    lists.sheet_state = "hidden"
+
+    prefix_letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY["prefix"].header) + 1).column_letter
+    role_letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY["role"].header) + 1).column_letter
+    prefix_dv = DataValidation(type="list", formula1=f"'รายการ'!$A$2:$A${len(prefixes) + 1}", allow_blank=False,
+                               showErrorMessage=True, errorTitle="คำนำหน้าชื่อ", error="เลือกคำนำหน้าชื่อจากรายการ")
+    prefix_dv.add(f"{prefix_letter}2:{prefix_letter}3000")
+    sheet.add_data_validation(prefix_dv)
+    if roles:
+        role_dv = DataValidation(type="list", formula1=f"'รายการ'!$B$2:$B${len(roles) + 1}", allow_blank=False,
+                                 showErrorMessage=True, errorTitle="ประเภทผู้เข้าร่วม", error="เลือกประเภทผู้เข้าร่วมจากรายการ")
+        role_dv.add(f"{role_letter}2:{role_letter}3000")
+        sheet.add_data_validation(role_dv)
+
+    help_sheet.column_dimensions["A"].width = 110
+    for line in (
+        "วิธีกรอกแบบฟอร์มนำเข้ารายชื่อผู้เข้าร่วมประชุม",
+        "1. กรอกหนึ่งคนต่อหนึ่งแถวในแผ่นงาน “รายชื่อผู้เข้าร่วม” แถวที่ 2 เป็นตัวอย่าง ให้แทนที่ด้วยข้อมูลจริง",
+        "2. ช่องที่มีพื้นหลังสีเหลืองต้องกรอก: คำนำหน้าชื่อ ชื่อ นามสกุล ประเภทผู้เข้าร่วม โทรศัพท์มือถือ",
+        "3. เลือกคำนำหน้าชื่อและประเภทผู้เข้าร่วมจากรายการ",
+        "4. โทรศัพท์มือถือ 10 หลัก เช่น 0812345678 (รับ +66, ขีด และช่องว่างได้)",
+        "5. เลขประจำตัวประชาชน 13 หลัก (ไม่บังคับ) ระบบตรวจเลขตรวจสอบหลักสุดท้าย",
+        "6. ห้ามใช้สูตรในเซลล์ ให้วางเป็นค่า (Paste Values)",
+        "7. บันทึกเป็น .xlsx หรือ CSV (UTF-8 หรือ Windows ภาษาไทย) แล้วอัปโหลด ระบบจะแสดงตัวอย่างและข้อผิดพลาดก่อนยืนยัน",
+    ):
+        help_sheet.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+TEMPLATE_FILENAME = "prachum-registration-template.xlsx"

@@ -1,0 +1,157 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from meetings.models import ACTIVE_REGISTRATION
+from registration.thai_id import mask_national_id
+from registration.tickets import make_ticket
+from registration.tokens import make_personal_token
+
+
+def new_token_key():
+    return secrets.token_urlsafe(18)
+
+
+def expected_at(registration_venue_id, registration_province_id, venue):
+    """The expected-venue rule, the one place it is written: a registration belongs at its own
+    venue when it has one, else at a provincial (not the host) venue of its province."""
+    if registration_venue_id:
+        return registration_venue_id == venue.pk
+    return not venue.is_host and venue.province_id == registration_province_id
+
+
+def home_venue_id(registration_venue_id, registration_province_id, provincial_venue_by_province):
+    """`expected_at` resolved to one venue id, for counting a registration in one venue's row."""
+    return registration_venue_id or provincial_venue_by_province.get(registration_province_id)
+
+
+class Prefix(models.TextChoices):
+    MR = "นาย", pgettext_lazy("name prefix", "Mr.")
+    MRS = "นาง", pgettext_lazy("name prefix", "Mrs.")
+    MISS = "นางสาว", pgettext_lazy("name prefix", "Miss")
+    DR = "ดร.", pgettext_lazy("name prefix", "Dr.")
+    ACTING_SUB_LT = "ว่าที่ร้อยตรี", pgettext_lazy("name prefix", "Acting Sub-Lt.")
+    ACTING_SUB_LT_F = "ว่าที่ร้อยตรีหญิง", pgettext_lazy("name prefix", "Acting Sub-Lt. (female)")
+    POL_SGT_MAJ = "ดาบตำรวจ", pgettext_lazy("name prefix", "Pol. Sen. Sgt. Maj.")
+    SGT = "จ่าสิบเอก", pgettext_lazy("name prefix", "Sgt. Maj. 1st Class")
+    MONK = "พระ", pgettext_lazy("name prefix", "Phra (monk)")
+
+
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = ACTIVE_REGISTRATION, _("Registered")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUBSTITUTED = "substituted", _("Replaced by a substitute")
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=RegistrationStatus.ACTIVE)
+
+
+class Registration(models.Model):
+    """One person's seat in one session, counted against their province's quota for their role."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session"))
+    province = models.ForeignKey("meetings.Province", on_delete=models.PROTECT, verbose_name=_("province"))
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("venue"))
+    role = models.ForeignKey("meetings.RoleCategory", on_delete=models.PROTECT, verbose_name=_("role category"))
+    prefix = models.CharField(_("prefix"), max_length=32, choices=Prefix.choices)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=300, blank=True)
+    village = models.CharField(_("village"), max_length=120, blank=True)
+    subdistrict = models.CharField(_("subdistrict"), max_length=120, blank=True)
+    district = models.CharField(_("district"), max_length=120, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    national_id = models.CharField(_("national ID"), max_length=13, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
+    )
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
+    )
+    token_key = models.CharField(max_length=32, unique=True, default=new_token_key, editable=False)
+    link_revoked = models.BooleanField(_("personal link revoked"), default=False)
+    # Check-in tickets carry this number (meetings/tickets.py); re-issuing a badge bumps it, so
+    # the tickets printed before are refused.
+    ticket_version = models.PositiveIntegerField(_("ticket version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "meetings_registration"  # the table from before registration was its own app
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["session", "province", "role", "status"], name="reg_quota_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "national_id"],
+                condition=Q(status="active") & ~Q(national_id=""),
+                name="registration_unique_national_id",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "first_name", "last_name", "phone"],
+                condition=Q(status="active"),
+                name="registration_unique_name_phone",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        # Thai prefixes are written without a space before the first name (นายสมชาย).
+        return f"{self.prefix}{self.first_name} {self.last_name}"
+
+    def get_personal_path(self):
+        return reverse("registration:personal", kwargs={"token": make_personal_token(self)})
+
+    def get_personal_url(self):
+        """The absolute personal link, as printed in QR codes (host from settings.SITE_URL)."""
+        return settings.SITE_URL + self.get_personal_path()
+
+    def is_expected_at(self, venue):
+        return expected_at(self.venue_id, self.province_id, venue)
+
+    def get_ticket(self):
+        """The signed check-in ticket printed on badges and shown on the personal page."""
+        return make_ticket(self)
+
+    @property
+    def masked_national_id(self):
+        return mask_national_id(self.national_id)
+
+
+class NationalIdReveal(models.Model):
+    """Audit trail: central staff explicitly showed a full national ID (every reveal is one row)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="national_id_reveals", verbose_name=_("registration")
+    )
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("revealed by")
+    )
+    revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        db_table = "meetings_nationalidreveal"
+        ordering = ["-revealed_at"]
+        verbose_name = _("national ID reveal")
+        verbose_name_plural = _("national ID reveals")
+
+    def __str__(self):
+        return f"{self.registration_id} by {self.revealed_by_id} at {self.revealed_at:%Y-%m-%d %H:%M}"

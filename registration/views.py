@@ -1,0 +1,520 @@
+"""Registration pages: list, register, detail (link, QR, cancel, substitute, reveal), import, exports, PDFs.
+
+Views parse input, check permission through the selectors, call one service and render.
+"""
+import hashlib
+import os
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from meetings.exports import csv_response, xlsx_response
+from meetings.models import Province, RoleCategory
+from registration.models import RegistrationStatus
+from meetings.pdf import pdf_response, render_pdf
+from meetings.permissions import is_central, staff_required, user_province
+from meetings.qr import qr_png_data_uri, qr_svg
+from registration.forms import (
+    ImportUploadForm,
+    ParticipantForm,
+    ProvinceChoiceForm,
+    RegistrationFilterForm,
+)
+from registration.imports import TEMPLATE_FILENAME, ImportFileError, template_bytes
+from registration.selectors import (
+    get_registration_by_token,
+    filter_registrations,
+    get_registration_for_user,
+    get_registrations_for_user,
+    quota_rows,
+)
+from registration.services import (
+    ImportRejected,
+    RegistrationError,
+    cancel_registration,
+    import_participants,
+    reissue_personal_link,
+    reissue_ticket,
+    reveal_national_id,
+    revoke_personal_link,
+    send_personal_link,
+    substitute_registration,
+    update_participant,
+)
+from meetings.selectors import get_session_for_user
+from meetings.views import calendar_response
+from registration.personal_cookie import remember_personal_token
+
+IMPORT_SALT = "prachum.registration.import-preview"
+IMPORT_MAX_AGE = 60 * 60  # an officer has an hour between preview and confirm
+PAGE_SIZE = 50
+
+
+def _session(request, session_pk):
+    return get_session_for_user(request.user, session_pk)
+
+
+def _acting_province(request, value=None):
+    """An officer's own province; for central staff the province chosen by code (404 when unknown)."""
+    if not is_central(request.user):
+        return user_province(request.user)
+    if not value:
+        return None
+    return get_object_or_404(Province, code=value)
+
+
+def _roles_for(session, province):
+    return RoleCategory.objects.filter(quota__session=session, quota__province=province).distinct()
+
+
+def _can_change(request, session):
+    return is_central(request.user) or session.is_registration_open()
+
+
+def _list_url(session):
+    return reverse("registration:list", kwargs={"session_pk": session.pk})
+
+
+def _detail_url(registration):
+    return reverse("registration:detail", kwargs={"session_pk": registration.session_id, "pk": registration.pk})
+
+
+def _filtered(request, session):
+    central = is_central(request.user)
+    form = RegistrationFilterForm(request.GET or None, central=central)
+    registrations = get_registrations_for_user(request.user, session)
+    filters = {}
+    if form.is_valid():
+        filters = {key: form.cleaned_data.get(key) for key in ("q", "province", "role", "status")}
+        registrations = filter_registrations(registrations, **filters)
+    else:
+        registrations = filter_registrations(registrations)
+    return form, registrations, filters
+
+
+# --- list and exports -----------------------------------------------------------------------------------
+
+
+@staff_required
+def registration_list(request, session_pk):
+    session = _session(request, session_pk)
+    form, registrations, filters = _filtered(request, session)
+    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registration/list.html", {
+        "session": session,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "quotas": quota_rows(session, request.user, filters.get("province")),
+        "can_change": _can_change(request, session),
+        "is_central": is_central(request.user),
+        "province": user_province(request.user),
+    })
+
+
+EXPORT_FIELDS = (
+    ("province", lambda r: r.province.name_th),
+    ("prefix", lambda r: r.prefix),
+    ("first_name", lambda r: r.first_name),
+    ("last_name", lambda r: r.last_name),
+    ("position", lambda r: r.position),
+    ("organisation", lambda r: r.organisation),
+    ("village", lambda r: r.village),
+    ("subdistrict", lambda r: r.subdistrict),
+    ("district", lambda r: r.district),
+    ("role", lambda r: r.role.name),
+    ("phone", lambda r: r.phone),
+    ("email", lambda r: r.email),
+    ("national_id", lambda r: r.masked_national_id),
+    ("status", lambda r: r.get_status_display()),
+)
+
+
+def _export_headers():
+    from registration.models import Registration
+
+    labels = {name: str(Registration._meta.get_field(name).verbose_name) for name, _ in EXPORT_FIELDS}
+    return [gettext("No."), *[labels[name] for name, _ in EXPORT_FIELDS]]
+
+
+@staff_required
+def registration_export(request, session_pk, fmt):
+    """The filtered list as XLSX or CSV; national IDs masked, formula-like cells neutralised."""
+    session = _session(request, session_pk)
+    _form, registrations, _filters = _filtered(request, session)
+    rows = ([n, *[getter(r) for _name, getter in EXPORT_FIELDS]] for n, r in enumerate(registrations, start=1))
+    filename = f"registrations-{session.pk}.{fmt}"
+    if fmt == "csv":
+        return csv_response(_export_headers(), rows, filename)
+    return xlsx_response(_export_headers(), rows, filename, sheet_title=gettext("Registrations"))
+
+
+# --- one person -----------------------------------------------------------------------------------------
+
+
+@staff_required
+def registration_create(request, session_pk):
+    session = _session(request, session_pk)
+    province = _acting_province(request, request.POST.get("province_code") or request.GET.get("province"))
+    if province is None:
+        # Central staff pick the province first; its quotas decide the roles on offer.
+        return render(request, "registration/choose_province.html", {
+            "session": session, "form": ProvinceChoiceForm(), "next": "registration_create"})
+    if not _can_change(request, session):
+        messages.error(request, gettext("Registration for this session is closed. Only central staff can change registrations now."))
+        return redirect(_list_url(session))
+    roles = _roles_for(session, province)
+    form = ParticipantForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        from registration.services import register_participant
+
+        try:
+            registration = register_participant(session, province, form.participant_data(), user=request.user)
+        except RegistrationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, gettext("%(name)s is registered.") % {"name": registration.full_name})
+            if "add_another" in request.POST:
+                url = reverse("registration:create", kwargs={"session_pk": session.pk})
+                return redirect(f"{url}?province={province.code}" if is_central(request.user) else url)
+            return redirect(_detail_url(registration))
+    return render(request, "registration/form.html", {
+        "session": session, "province": province, "form": form, "quotas": quota_rows(session, request.user, province)})
+
+
+@staff_required
+def registration_detail(request, session_pk, pk):
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    return _render_detail(request, session, registration)
+
+
+def _render_detail(request, session, registration, revealed_id=None, status=200):
+    has_link = registration.status == RegistrationStatus.ACTIVE and not registration.link_revoked
+    url = registration.get_personal_url() if has_link else ""
+    return render(request, "registration/detail.html", {
+        "session": session,
+        "registration": registration,
+        "personal_url": url,
+        "qr": qr_svg(url) if url else "",
+        "revealed_id": revealed_id,
+        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
+        "is_central": is_central(request.user),
+        "replaced_by": getattr(registration, "replaced_by", None) if registration.status == RegistrationStatus.SUBSTITUTED else None,
+    }, status=status)
+
+
+def _post_action(request, session_pk, pk, action, success):
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    try:
+        result = action(registration, user=request.user)
+    except RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success % {"name": (result or registration).full_name})
+    return redirect(_detail_url(registration))
+
+
+@require_POST
+@staff_required
+def registration_cancel(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, cancel_registration, gettext("The registration of %(name)s is cancelled."))
+
+
+@require_POST
+@staff_required
+def registration_revoke_link(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, revoke_personal_link,
+                        gettext("The personal link of %(name)s no longer works."))
+
+
+@require_POST
+@staff_required
+def registration_reissue_link(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, reissue_personal_link,
+                        gettext("A new personal link for %(name)s is ready; earlier links no longer work."))
+
+
+@require_POST
+@staff_required
+def registration_reissue_ticket(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, reissue_ticket,
+                        gettext("A new check-in ticket for %(name)s is ready: print the badge again; the earlier badge no longer checks in."))
+
+
+@require_POST
+@staff_required
+def registration_send_link(request, session_pk, pk):
+    return _post_action(request, session_pk, pk, send_personal_link, gettext("The personal link was e-mailed to %(name)s."))
+
+
+@require_POST
+@staff_required
+def registration_reveal_id(request, session_pk, pk):
+    """Central staff only: show the full national ID once, in this response; the reveal is logged."""
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    if not is_central(request.user):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    national_id = reveal_national_id(registration, request.user, request.META.get("REMOTE_ADDR"))
+    response = _render_detail(request, session, registration, revealed_id=national_id or "-")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+def registration_edit(request, session_pk, pk):
+    """Correct a person's details (a typo in a name, a new phone); role and province stay."""
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    form = ParticipantForm(request.POST or None, instance=registration, with_role=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_participant(registration, form.participant_data(), user=request.user)
+        except RegistrationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, gettext("The details of %(name)s are saved.") % {"name": registration.full_name})
+            return redirect(_detail_url(registration))
+    return render(request, "registration/edit.html", {
+        "session": session, "registration": registration, "form": form,
+        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE})
+
+
+@staff_required
+def registration_substitute(request, session_pk, pk):
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    form = ParticipantForm(request.POST or None, with_role=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            substitute = substitute_registration(registration, form.participant_data(), user=request.user)
+        except RegistrationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, gettext("%(name)s now takes the seat of %(old)s.")
+                             % {"name": substitute.full_name, "old": registration.full_name})
+            return redirect(_detail_url(substitute))
+    return render(request, "registration/substitute.html", {
+        "session": session, "registration": registration, "form": form,
+        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE})
+
+
+# --- bulk import ----------------------------------------------------------------------------------------
+
+
+def _staging_dir():
+    # Only this service's user may read the staged lists (personal data).
+    folder = Path(settings.IMPORT_STAGING_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _stage_upload(content):
+    folder = _staging_dir()
+    cutoff = time.time() - 2 * IMPORT_MAX_AGE
+    for old in folder.glob("*.upload"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+    name = uuid.uuid4().hex
+    # Readable by this service's user only (personal data), whatever the umask.
+    with os.fdopen(os.open(folder / f"{name}.upload", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as staged:
+        staged.write(content)
+    return name
+
+
+def _staged_path(name):
+    if not name.isalnum():
+        raise Http404
+    return _staging_dir() / f"{name}.upload"
+
+
+@staff_required
+def registration_import_template(request, session_pk):
+    session = _session(request, session_pk)
+    province = _acting_province(request, request.GET.get("province"))
+    roles = _roles_for(session, province) if province else RoleCategory.objects.filter(quota__session=session).distinct()
+    from meetings.exports import download_response, XLSX_TYPE
+
+    return download_response(template_bytes(roles=list(roles), province=province), TEMPLATE_FILENAME, XLSX_TYPE)
+
+
+@staff_required
+def registration_import(request, session_pk):
+    """Upload → preview (every problem by row and column, or the people to be added) → confirm."""
+    session = _session(request, session_pk)
+    central = is_central(request.user)
+    province_form = ProvinceChoiceForm(request.POST or None) if central else None
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    context = {"session": session, "form": form, "province_form": province_form,
+               "province": None if central else user_province(request.user),
+               "can_change": _can_change(request, session)}
+    if request.method != "POST":
+        return render(request, "registration/import.html", context)
+    valid = form.is_valid() & (province_form.is_valid() if central else True)
+    if not valid:
+        return render(request, "registration/import.html", context, status=400)
+    province = province_form.cleaned_data["province"] if central else user_province(request.user)
+    context["province"] = province
+    upload = form.cleaned_data["file"]
+    content = upload.read()
+    try:
+        result = import_participants(session, province, content, upload.name, user=request.user, dry_run=True)
+    except (ImportFileError, RegistrationError) as error:
+        form.add_error("file", error.message)
+        return render(request, "registration/import.html", context, status=400)
+    except ImportRejected as rejected:
+        context.update({"problems": rejected.problems, "filename": upload.name})
+        return render(request, "registration/import_preview.html", context, status=400)
+    staged = _stage_upload(content)
+    signed = signing.dumps(
+        {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk,
+         "h": hashlib.sha256(content).hexdigest()},
+        salt=IMPORT_SALT,
+    )
+    context.update({"result": result, "signed": signed, "filename": upload.name, "preview_rows": result.created[:200]})
+    return render(request, "registration/import_preview.html", context)
+
+
+@require_POST
+@staff_required
+def registration_import_confirm(request, session_pk):
+    """Import the staged file named by the signed id; the rows are read again from the server's copy."""
+    session = _session(request, session_pk)
+    try:
+        payload = signing.loads(request.POST.get("upload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, gettext("This preview has expired or is not valid. Upload the file again."))
+        return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
+    if payload.get("s") != session.pk or payload.get("u") != request.user.pk:
+        raise Http404
+    province = _acting_province(request, payload.get("p")) if is_central(request.user) else user_province(request.user)
+    if province is None or province.code != payload.get("p"):
+        raise Http404
+    path = _staged_path(str(payload.get("f", "")))
+    try:
+        content = path.read_bytes()
+    except OSError:
+        messages.error(request, gettext("This preview was already imported or has expired. Upload the file again."))
+        return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
+    if hashlib.sha256(content).hexdigest() != payload.get("h"):
+        raise Http404
+    try:
+        result = import_participants(session, province, content, "", user=request.user)
+    except (ImportFileError, RegistrationError) as error:
+        messages.error(request, error.message)
+        return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
+    except ImportRejected as rejected:
+        # Something changed since the preview (a seat taken, a person registered elsewhere): show why.
+        return render(request, "registration/import_preview.html", {
+            "session": session, "province": province, "problems": rejected.problems}, status=400)
+    path.unlink(missing_ok=True)
+    messages.success(request, gettext(
+        "Imported %(created)s people for %(province)s; %(skipped)s were already registered and were skipped.")
+        % {"created": len(result.created), "province": province.name, "skipped": len(result.already_registered)})
+    url = _list_url(session)
+    return redirect(f"{url}?province={province.code}" if is_central(request.user) else url)
+
+
+# --- printables -----------------------------------------------------------------------------------------
+
+
+def _printable_registrations(request, session):
+    """Active registrations for a PDF: an officer's province; central staff choose one province or all."""
+    registrations = get_registrations_for_user(request.user, session).filter(status=RegistrationStatus.ACTIVE)
+    code = request.GET.get("province", "")
+    if is_central(request.user) and code and code != "all":
+        registrations = registrations.filter(province=get_object_or_404(Province, code=code))
+    return registrations.order_by("province__code", "role__order", "first_name", "last_name")
+
+
+def _by_province(registrations):
+    groups = []
+    for registration in registrations:
+        if not groups or groups[-1]["province"].pk != registration.province_id:
+            groups.append({"province": registration.province, "people": []})
+        groups[-1]["people"].append(registration)
+    return groups
+
+
+def badge_context(session, registrations):
+    """Badges two by two (a table: WeasyPrint lays tables out reliably), each with its check-in
+    ticket's QR as PNG: a photo of a badge checks its holder in, and opens nothing else."""
+    groups = _by_province(registrations)
+    for group in groups:
+        people = group["people"]
+        for registration in people:
+            registration.qr_uri = qr_png_data_uri(registration.get_ticket(), box_size=5)
+        group["pairs"] = [(people[i], people[i + 1] if i + 1 < len(people) else None) for i in range(0, len(people), 2)]
+    return {"session": session, "groups": groups}
+
+
+@staff_required
+def registration_badges(request, session_pk):
+    session = _session(request, session_pk)
+    pdf = render_pdf("registration/badges_pdf.html", badge_context(session, _printable_registrations(request, session)))
+    return pdf_response(pdf, f"badges-{session.pk}.pdf")
+
+
+@staff_required
+def registration_list_pdf(request, session_pk):
+    session = _session(request, session_pk)
+    groups = _by_province(_printable_registrations(request, session))
+    pdf = render_pdf("registration/list_pdf.html", {"session": session, "groups": groups})
+    return pdf_response(pdf, f"registrations-{session.pk}.pdf")
+
+
+# --- the attendee's personal page ----------------------------------------------------------------
+
+
+@never_cache
+def personal_page(request, token):
+    """An attendee's own page, reached through the signed link in their QR code (no password)."""
+    registration = get_registration_by_token(token)
+    session = registration.session
+    response = render(
+        request,
+        "registration/personal.html",
+        {
+            "registration": registration,
+            "session": session,
+            "token": token,
+            "venue": registration.venue,
+            "agenda": session.agenda_items.all(),
+            # The check-in ticket, not the personal link: a photo of the screen opens nothing.
+            "qr": qr_svg(registration.get_ticket()),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    # same-origin, not no-referrer: forms on this page (certificate, check-in) need a real Origin for CSRF.
+    response["Referrer-Policy"] = "same-origin"
+    # Remembered on this phone so that scanning a venue's check-in QR needs only a tap.
+    remember_personal_token(response, token)
+    return response
+
+
+def personal_calendar(request, token):
+    """The session as an .ics file for the person behind a personal link, with their venue's join details."""
+    registration = get_registration_by_token(token)
+    response = calendar_response(request, registration.session, venue=registration.venue, include_join=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
