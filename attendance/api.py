@@ -34,11 +34,12 @@ from attendance.services import (
     refused,
 )
 from attendance.views._common import client_ip
+from meetings.errors import DomainError, error_json
 from meetings.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
 from meetings.models import Venue
-from registration.models import Registration
 from meetings.permissions import is_staff_member
 from meetings.selectors import get_venue_for_user
+from registration.models import Registration
 
 # One upload carries at most this many scans: a full offline morning goes up in a few dozen.
 BATCH_MAX = 200
@@ -109,8 +110,11 @@ class CheckinOut(Schema):
 
 
 class ErrorOut(Schema):
+    """A refused call (meetings.errors.error_json): a stable code, a message for people, any details."""
+
     code: str
     message: str
+    details: dict[str, Any] | None = None
 
 
 class LookupOut(Schema):
@@ -270,10 +274,10 @@ def _parse_scan(scan):
 def upload_checkins(request, payload: BatchIn):
     venue, device, user = _scanner_venue(request, payload.venue)
     if not payload.scans:
-        return Status(400, {"code": "empty_batch", "message": gettext("The upload holds no scan.")})
+        return error_json(DomainError(gettext("The upload holds no scan."), code="empty_batch"))
     if len(payload.scans) > BATCH_MAX:
         message = gettext("One upload may hold at most %(max)s scans; send the rest in the next one.") % {"max": BATCH_MAX}
-        return Status(400, {"code": "too_many_scans", "message": message})
+        return error_json(DomainError(message, code="too_many_scans", details={"max": BATCH_MAX}))
     method = CheckInMethod.API if device else CheckInMethod.SCANNER
     seen, results = set(), []
     for scan in payload.scans:
@@ -287,12 +291,12 @@ def upload_checkins(request, payload: BatchIn):
             code, nonce, at = parsed
             seen.add(nonce)
             result = perform_checkin(
-                session=venue.session, method=method, scanned=code, venue=venue, user=user, device=device,
+                session=venue.session, method=method, scanned=code, venue=venue, actor=user, device=device,
                 nonce=nonce, at=at, ip_address=client_ip(request),
             )
         results.append({**result.as_dict(), "nonce": nonce})
     if payload.client is not None:
-        record_scanner_status(venue=venue, client=payload.client.dict(), device=device, user=user, synced=True)
+        record_scanner_status(venue=venue, client=payload.client.dict(), device=device, actor=user, synced=True)
     return {"server_time": timezone.now(), "results": results}
 
 
@@ -315,7 +319,7 @@ def snapshot(request, venue: int | None = None):
 @api.post("/scanner/heartbeat", auth=SCANNERS, response=ServerTimeOut, summary="A scanner says it is alive and how many scans wait on it")
 def heartbeat(request, payload: HeartbeatIn):
     venue, device, user = _scanner_venue(request, payload.venue)
-    record_scanner_status(venue=venue, client=payload.client.dict(), device=device, user=user)
+    record_scanner_status(venue=venue, client=payload.client.dict(), device=device, actor=user)
     return {"server_time": timezone.now()}
 
 
@@ -329,7 +333,7 @@ def lookup(request, code: str):
     try:
         registration = lookup_registration(device.session, code[:CODE_MAX])
     except CheckinError as error:
-        return Status(400, {"code": error.code, "message": str(error.message)})
+        return error_json(error)
     checkin = CheckIn.objects.filter(registration=registration).first()
     return Status(200, {
         "registration": _person(registration),

@@ -22,7 +22,7 @@ def _dashboard_scope(user, session_id):
 
 
 def _frame(kind, data_text):
-    return '{"type":"%s","data":%s}' % (kind, data_text)
+    return f'{{"type":"{kind}","data":{data_text}}}'
 
 
 class AttendanceDashboardConsumer(AsyncWebsocketConsumer):

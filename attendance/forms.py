@@ -19,7 +19,7 @@ class ManualCheckinForm(forms.Form):
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration"].queryset = Registration.objects.active().filter(session=session)
-        self.fields["venue"].queryset = session.venues.select_related("province")
+        self.fields["venue"].queryset = session.venues.select_related("province").in_list_order()
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

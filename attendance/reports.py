@@ -5,11 +5,12 @@ narrow rows); the totals are summed in Python so every table agrees with every o
 """
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from attendance.models import is_late
 from meetings.models import Province, RoleCategory, Venue
-from registration.models import Registration
-from registration.models import home_venue_id
 from meetings.permissions import scope_to_user
+from registration.models import Registration, home_venue_id
 
 
 @dataclass
@@ -36,7 +37,7 @@ def registrations_for_report(session, user):
 
 
 def venues_for_user(session, user):
-    return scope_to_user(Venue.objects.filter(session=session).select_related("province"), user)
+    return scope_to_user(Venue.objects.filter(session=session).select_related("province").in_list_order(), user)
 
 
 def attendance_report(session, user):
@@ -92,7 +93,5 @@ def people_for_venue(venue):
     if venue.is_host:
         registrations = registrations.filter(venue=venue)
     else:
-        from django.db.models import Q
-
         registrations = registrations.filter(Q(venue=venue) | Q(venue__isnull=True, province=venue.province_id))
     return registrations.select_related("role", "checkin").order_by("first_name", "last_name")

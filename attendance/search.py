@@ -3,8 +3,8 @@ import re
 
 from django.db.models import Q
 
-from registration.models import Registration
 from meetings.permissions import scope_to_user
+from registration.models import Registration
 
 MIN_QUERY = 2
 LIMIT = 20

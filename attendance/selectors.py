@@ -8,17 +8,16 @@ without touching the database (`dashboard_view`).
 """
 import time
 
-from django.utils import timezone
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import RowNumber
 from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from attendance.models import CheckIn, ScannerStatus, is_late, late_filter
-from meetings.models import Province, Region, RoleCategory, Session
-from registration.models import Registration, RegistrationStatus
-from registration.models import expected_at
 from meetings.dates import format_time
+from meetings.models import Province, Region, RoleCategory, Session
 from meetings.reference_cache import provinces_by_id, roles_by_id
+from registration.models import Registration, RegistrationStatus, expected_at
 from registration.tickets import session_public_key
 
 # Latest arrivals kept per province; the national feed is the newest FEED_SIZE of their union,
@@ -57,7 +56,7 @@ def get_attendance_snapshot(session_id, feeds=None):
     starts_at = session["starts_at"]
     generated_at = time.time()  # before the reads: a screen may drop anything computed earlier
     provinces = sorted(((p.id, p.code, p.region) for p in provinces_by_id().values()), key=lambda p: p[1])
-    roles = sorted(((r.order, r.code, r.id) for r in roles_by_id().values()))
+    roles = sorted((r.order, r.code, r.id) for r in roles_by_id().values())
     role_code = {role_id: code for _, code, role_id in roles}
 
     rows = (
@@ -70,7 +69,6 @@ def get_attendance_snapshot(session_id, feeds=None):
             late=Count("checkin", filter=late_filter(starts_at, through="checkin__")),
             wrong_venue=Count("checkin", filter=Q(checkin__wrong_venue=True)),
         )
-        .order_by()
     )
     counts = {}  # province id -> role code -> [registered, checked_in, late, wrong_venue]
     for row in rows:

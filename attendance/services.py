@@ -1,5 +1,9 @@
-"""Attendance writes (check-in, undo, device tokens). Every path — desk scanner, venue QR,
-manual, JSON API — goes through these functions.
+"""Attendance writes (check-in, undo, device tokens, scanner status). Every path — desk scanner,
+venue QR, manual, JSON API — goes through these functions.
+
+Every write takes keyword-only arguments, names the acting staff user `actor` (None for a device
+or an attendee checking themselves in), runs in one transaction and tells dashboards only after
+commit. Refusals are CheckinErrors (a DomainError: a translated message and a stable code).
 
 `perform_checkin` is safe under concurrent scans of one code: it inserts first and lets the
 database's one-to-one CheckIn and (session, nonce) unique constraints refuse a second record
@@ -17,7 +21,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from attendance.broadcast import notify_attendance
-from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, CheckInMethod, ScannerDevice, ScannerStatus
+from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, ScannerDevice, ScannerStatus
+from meetings.dates import format_date, format_time
+from meetings.errors import DomainError
+from meetings.permissions import is_central
 from registration.models import Registration, RegistrationStatus
 from registration.tickets import TicketError, looks_like_ticket, read_ticket
 from registration.tokens import read_personal_token
@@ -60,14 +67,8 @@ NONCE_MAX = 64
 CLOCK_GRACE = datetime.timedelta(minutes=2)
 
 
-class CheckinError(Exception):
-    """A domain error with a translated message and a stable code."""
-
-    def __init__(self, message, code, **extra):
-        super().__init__(str(message))
-        self.message = message
-        self.code = code
-        self.extra = extra
+class CheckinError(DomainError):
+    """A refused check-in, undo or lookup; `code` is one of RESULT_CODES or an undo refusal."""
 
 
 @dataclass
@@ -91,8 +92,6 @@ class CheckinResult:
         return LEVELS.get(self.code, "danger")
 
     def as_dict(self):
-        from meetings.dates import format_time
-
         data = {"code": self.code, "ok": self.code in (OK, WRONG_VENUE), "level": self.level, "message": str(self.message),
                 "replayed": self.replayed}
         if self.registration is not None and self.code not in (UNKNOWN_TOKEN,):
@@ -125,15 +124,30 @@ def extract_personal_token(scanned):
 
 
 def _fmt_time(value):
-    from meetings.dates import format_date
-
     return format_date(value, "datetime")
 
 
-def _resolve_registration(scanned, session=None):
-    """The registration behind a scanned code (a check-in ticket or a personal link), whatever its
-    state, and whether it came by personal link; CheckinError when unknown, forged, another
-    session's ticket or a replaced badge."""
+@dataclass
+class Scanned:
+    """Who a scanned code names: the registration (whatever its state), whether the code was a
+    personal link, and the badge version a ticket carried (None for a personal link)."""
+
+    registration: Registration
+    by_link: bool = False
+    ticket_version: int | None = None
+
+
+def _registration_with_people(**lookup):
+    found = list(Registration.objects.select_related("province", "role", "venue").filter(**lookup)[:1])
+    if not found:
+        raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
+    return found[0]
+
+
+def _resolve_scan(scanned, session=None):
+    """Who a scanned code (a check-in ticket or a personal link) names; CheckinError when it is
+    unknown, forged or another session's ticket. Whether that person may check in is
+    check_registration_for_checkin's question."""
     if looks_like_ticket(scanned):
         try:
             ticket = read_ticket(scanned)
@@ -141,47 +155,41 @@ def _resolve_registration(scanned, session=None):
             raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN) from None
         if session is not None and ticket.session_id != session.pk:
             raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION)
-        found = list(
-            Registration.objects.select_related("province", "role", "venue")
-            .filter(pk=ticket.registration_id, session_id=ticket.session_id).order_by()[:1]
-        )
-        if not found:
-            raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-        if ticket.version != found[0].ticket_version:
-            raise CheckinError(TICKET_REPLACED, REVOKED, registration=found[0])
-        return found[0], False
+        registration = _registration_with_people(pk=ticket.registration_id, session_id=ticket.session_id)
+        return Scanned(registration, ticket_version=ticket.version)
     token = extract_personal_token(scanned)
     key = read_personal_token(token) if token else None
     if key is None:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    found = list(Registration.objects.select_related("province", "role", "venue").filter(token_key=key).order_by()[:1])
-    if not found:
-        raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    return found[0], True
+    return Scanned(_registration_with_people(token_key=key), by_link=True)
 
 
-def check_registration_for_checkin(registration, session, at, *, by_link=False, grace=datetime.timedelta(0)):
-    """Validate a registration for check-in at `at` (no writes). Raises CheckinError.
-
-    A revoked personal link refuses check-in by that link, not by the badge's ticket."""
-    if registration.status != RegistrationStatus.ACTIVE or (by_link and registration.link_revoked):
-        raise CheckinError(MESSAGES[REVOKED], REVOKED, registration=registration)
+def _check_may_enter(scanned, session):
+    """The person is this session's and their code still counts: a replaced badge, a cancelled
+    registration or a revoked personal link (by that link, not by the badge's ticket) is refused."""
+    registration = scanned.registration
+    if scanned.ticket_version is not None and scanned.ticket_version != registration.ticket_version:
+        raise CheckinError(TICKET_REPLACED, REVOKED)
+    if registration.status != RegistrationStatus.ACTIVE or (scanned.by_link and registration.link_revoked):
+        raise CheckinError(MESSAGES[REVOKED], REVOKED)
     if registration.session_id != session.pk:
-        raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION, registration=registration)
+        raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION)
+
+
+def check_registration_for_checkin(scanned, session, at, *, grace=datetime.timedelta(0)):
+    """Validate a Scanned person for check-in at `at` (no writes). Raises CheckinError."""
+    _check_may_enter(scanned, session)
     opens, closes = session.checkin_window
     if not (opens - grace <= at <= closes + grace):
         message = gettext(MESSAGES[NOT_OPEN]) % {"opens": _fmt_time(opens), "closes": _fmt_time(closes)}
-        raise CheckinError(message, NOT_OPEN, registration=registration)
+        raise CheckinError(message, NOT_OPEN)
 
 
 def lookup_registration(session, scanned):
     """Look a scanned code up without checking in (API "look up a token"). Raises CheckinError."""
-    registration, by_link = _resolve_registration(scanned, session)
-    if registration.status != RegistrationStatus.ACTIVE or (by_link and registration.link_revoked):
-        raise CheckinError(MESSAGES[REVOKED], REVOKED, registration=registration)
-    if registration.session_id != session.pk:
-        raise CheckinError(MESSAGES[WRONG_SESSION], WRONG_SESSION)
-    return registration
+    found = _resolve_scan(scanned, session)
+    _check_may_enter(found, session)
+    return found.registration
 
 
 def is_expected_venue(registration, venue):
@@ -213,7 +221,7 @@ def perform_checkin(
     scanned=None,
     registration_id=None,
     venue=None,
-    user=None,
+    actor=None,
     device=None,
     nonce="",
     reason="",
@@ -225,8 +233,9 @@ def perform_checkin(
     Identify the person by `scanned` (a check-in ticket, a personal URL or token) or, for manual
     search and staff, by `registration_id`. `at` is when the person was scanned: now, or for a
     scan uploaded later by an offline scanner, the scanner's time (refused in the future, and
-    outside the check-in window beyond CLOCK_GRACE). Rejected attempts write nothing. A recorded
-    check-in writes a CheckIn and a CheckInEvent and tells dashboards after commit.
+    outside the check-in window beyond CLOCK_GRACE). `actor` is the member of staff at the desk
+    (None for a device or a self check-in). Rejected attempts write nothing. A recorded check-in
+    writes a CheckIn and a CheckInEvent in one transaction and tells dashboards after commit.
     """
     now = timezone.now()
     grace = CLOCK_GRACE if at is not None else datetime.timedelta(0)
@@ -234,21 +243,18 @@ def perform_checkin(
     nonce = (nonce or "")[:NONCE_MAX]
     if device is not None:
         venue = device.venue
+    found = None
     try:
         if at > now + CLOCK_GRACE:
             raise CheckinError(MESSAGES[FUTURE_TIME], FUTURE_TIME)
-        by_link = False
         if registration_id is not None:
-            found = list(Registration.objects.select_related("province", "role", "venue").filter(pk=registration_id).order_by()[:1])
-            if not found:
-                raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-            registration = found[0]
+            found = Scanned(_registration_with_people(pk=registration_id))
         else:
-            registration, by_link = _resolve_registration(scanned, session)
-        check_registration_for_checkin(registration, session, at, by_link=by_link, grace=grace)
-        return _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at)
+            found = _resolve_scan(scanned, session)
+        check_registration_for_checkin(found, session, at, grace=grace)
+        return _record_checkin(found.registration, session, method, venue, actor, device, nonce, reason, ip_address, at)
     except CheckinError as error:
-        return refusal_result(error)
+        return refusal_result(error, found.registration if found else None)
 
 
 def refused(code, **params):
@@ -257,13 +263,12 @@ def refused(code, **params):
     return CheckinResult(code, message)
 
 
-def refusal_result(error):
-    """The CheckinResult of a refused check-in (nothing recorded)."""
-    reg = error.extra.get("registration")
+def refusal_result(error, registration=None):
+    """The CheckinResult of a refused check-in (nothing recorded), naming the person when known."""
     # Never show another session's attendee to a scanner of this one.
     if error.code == WRONG_SESSION:
-        reg = None
-    return CheckinResult(error.code, str(error.message), reg)
+        registration = None
+    return CheckinResult(error.code, str(error.message), registration)
 
 
 def _lock_registration(registration):
@@ -274,7 +279,7 @@ def _lock_registration(registration):
     the one-to-one constraint on CheckIn keeps a concurrent scan from adding a second record.
     """
     if connection.features.has_select_for_update:
-        Registration.objects.select_for_update().filter(pk=registration.pk).order_by().values_list("pk", flat=True).get()
+        Registration.objects.select_for_update().filter(pk=registration.pk).values_list("pk", flat=True).get()
 
 
 def _existing_checkin(registration):
@@ -285,7 +290,7 @@ def _existing_checkin(registration):
     return found[0]
 
 
-def new_checkin(registration, session, method, venue, user, device, nonce, at, wrong_venue):
+def new_checkin(registration, session, method, venue, actor, device, nonce, at, wrong_venue):
     """A CheckIn as every path records it (unsaved)."""
     return CheckIn(
         registration=registration,
@@ -294,17 +299,17 @@ def new_checkin(registration, session, method, venue, user, device, nonce, at, w
         method=method,
         checked_in_at=at,
         wrong_venue=wrong_venue,
-        recorded_by=user if getattr(user, "is_authenticated", False) else None,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         device=device,
         nonce=nonce,
     )
 
 
-def _insert_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at, wrong_venue):
+def _insert_checkin(registration, session, method, venue, actor, device, nonce, reason, ip_address, at, wrong_venue):
     """Write the CheckIn and its audit event in one transaction; IntegrityError when either
     unique constraint (one check-in per registration, one use per nonce) refuses it."""
     with transaction.atomic():
-        checkin = new_checkin(registration, session, method, venue, user, device, nonce, at, wrong_venue)
+        checkin = new_checkin(registration, session, method, venue, actor, device, nonce, at, wrong_venue)
         checkin.save(force_insert=True)
         checkin_event(checkin, reason=reason, ip_address=ip_address).save(force_insert=True)
         session_id = session.pk
@@ -329,7 +334,7 @@ def checkin_event(checkin, *, reason="", ip_address=None):
     )
 
 
-def _record_checkin(registration, session, method, venue, user, device, nonce, reason, ip_address, at):
+def _record_checkin(registration, session, method, venue, actor, device, nonce, reason, ip_address, at):
     """Insert first: the usual scan is a new arrival, and then it costs two INSERTs and nothing else.
 
     The database's unique constraints decide the rest. A refused insert means this person is
@@ -343,7 +348,7 @@ def _record_checkin(registration, session, method, venue, user, device, nonce, r
     for attempt_nonce in (nonce, "") if nonce else ("",):
         try:
             checkin = _insert_checkin(
-                registration, session, method, venue, user, device, attempt_nonce, reason, ip_address, at, wrong_venue
+                registration, session, method, venue, actor, device, attempt_nonce, reason, ip_address, at, wrong_venue
             )
             break
         except IntegrityError:
@@ -357,14 +362,12 @@ def _record_checkin(registration, session, method, venue, user, device, nonce, r
     return CheckinResult(code, _message_for(code, checkin), registration, checkin, created=True)
 
 
-def undo_checkin(*, registration, user, reason, ip_address=None, at=None):
+def undo_checkin(*, registration, actor, reason, ip_address=None, at=None):
     """Remove a registration's check-in (central staff only), keeping the audit trail.
 
     Raises CheckinError: `not_allowed`, `reason_required` or `not_checked_in`.
     """
-    from meetings.permissions import is_central
-
-    if not is_central(user):
+    if not is_central(actor):
         raise CheckinError(_("Only central staff may undo a check-in"), "not_allowed")
     reason = (reason or "").strip()
     if not reason:
@@ -381,7 +384,7 @@ def undo_checkin(*, registration, user, reason, ip_address=None, at=None):
             action=CheckInEventAction.UNDO,
             method=checkin.method,
             venue_id=checkin.venue_id,
-            user=user,
+            user=actor,
             at=at,
             reason=reason,
             ip_address=ip_address,
@@ -392,25 +395,29 @@ def undo_checkin(*, registration, user, reason, ip_address=None, at=None):
     return checkin
 
 
-def issue_scanner_device(*, venue, name, user):
+def issue_scanner_device(*, venue, name, actor):
     """Create a device for one venue; return (device, token). The token is never stored or shown again."""
     token = ScannerDevice.new_token()
-    device = ScannerDevice.objects.create(
-        session=venue.session,
-        venue=venue,
-        name=(name or "").strip()[:100] or gettext("Scanner"),
-        token_hash=ScannerDevice.hash_token(token),
-        token_hint=token[:10],
-        created_by=user,
-    )
+    with transaction.atomic():
+        device = ScannerDevice.objects.create(
+            session=venue.session,
+            venue=venue,
+            name=(name or "").strip()[:100] or gettext("Scanner"),
+            token_hash=ScannerDevice.hash_token(token),
+            token_hint=token[:10],
+            created_by=actor,
+        )
     return device, token
 
 
-def revoke_scanner_device(*, device, user):
-    if device.revoked_at is None:
-        device.revoked_at = timezone.now()
-        device.revoked_by = user
-        device.save(update_fields=["revoked_at", "revoked_by"])
+def revoke_scanner_device(*, device, actor):
+    """Stop a device's token working, from its next request. Revoking twice keeps the first revocation."""
+    with transaction.atomic():
+        now = timezone.now()
+        if ScannerDevice.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor):
+            device.revoked_at, device.revoked_by = now, actor
+        else:
+            device.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return device
 
 
@@ -425,11 +432,11 @@ def authenticate_device(token):
         .first()
     )
     if device is not None:
-        touch_device(device)
+        touch_device(device=device)
     return device
 
 
-def touch_device(device):
+def touch_device(*, device):
     """Record that a device was used, at most once a minute: a busy desk must not write on every scan."""
     now = timezone.now()
     if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
@@ -437,7 +444,7 @@ def touch_device(device):
         device.last_used_at = now
 
 
-def record_scanner_status(*, venue, client, device=None, user=None, synced=False):
+def record_scanner_status(*, venue, client, device=None, actor=None, synced=False):
     """Remember what a scanner said of itself: alive now, how many scans wait on it, and (after
     an upload) when it last synced. `client` is the parsed {"id", "label", "pending",
     "oldest_pending_at"}; without an id there is nothing to remember. Tells dashboards."""
@@ -449,7 +456,7 @@ def record_scanner_status(*, venue, client, device=None, user=None, synced=False
         "session_id": venue.session_id,
         "label": (client.get("label") or "")[:100],
         "device": device,
-        "user": user if getattr(user, "is_authenticated", False) else None,
+        "user": actor if getattr(actor, "is_authenticated", False) else None,
         "last_seen_at": now,
         "pending": max(0, int(client.get("pending") or 0)),
         "oldest_pending_at": client.get("oldest_pending_at"),

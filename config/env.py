@@ -6,6 +6,7 @@ stops at start-up with a message instead of failing later on a request.
 import os
 from urllib.parse import urlparse
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -44,8 +45,6 @@ def env_int(name, default):
 
 
 def env_database(name, default):
-    import dj_database_url
-
     raw = os.environ.get(name) or default
     scheme = urlparse(raw).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:

@@ -1,4 +1,6 @@
 """Prachum settings. Everything that varies by deployment comes from the environment."""
+import os
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -13,8 +15,6 @@ from config.env import (
     env_redis_url,
     env_url,
 )
-import os
-import tempfile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -210,5 +210,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # WeasyPrint narrates each step of every PDF (and of its own stylesheets when imported) at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

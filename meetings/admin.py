@@ -56,6 +56,7 @@ class VenueAdmin(admin.ModelAdmin):
     list_filter = ["session", "is_host", "province__region", "province"]
     search_fields = ["name", "room", "province__name_th"]
     list_select_related = ["province", "session"]
+    ordering = ["-session__starts_at", "-is_host", "province__code"]
 
 
 @admin.register(Quota)

@@ -8,13 +8,16 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self):
-        from meetings.roles import sync_groups
-
-        from meetings.models import Province, RoleCategory
+        # Django imports this module before any model exists, so what needs the models is imported here, once
+        # the app registry is ready: Django's documented place, and the only function-level import that
+        # meetings/tests/test_layout.py allows.
         from meetings.reference_cache import clear_reference_cache
+        from meetings.roles import sync_groups
 
         post_migrate.connect(sync_groups, dispatch_uid="meetings.sync_groups")
         post_migrate.connect(clear_reference_cache, dispatch_uid="meetings.clear_reference_cache")
-        for model in (Province, RoleCategory):
+        for model in ("Province", "RoleCategory"):
             for signal in (post_save, post_delete):
-                signal.connect(clear_reference_cache, sender=model, dispatch_uid=f"meetings.reference_cache.{model.__name__}.{signal}")
+                signal.connect(
+                    clear_reference_cache, sender=f"meetings.{model}", dispatch_uid=f"meetings.reference_cache.{model}.{signal}"
+                )

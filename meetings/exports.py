@@ -8,6 +8,9 @@ import csv
 import io
 
 from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,14 +24,9 @@ def safe_cell(value):
 
 def xlsx_bytes(headers, rows, sheet_title="Sheet1"):
     """A workbook with one sheet: a bold header row, then the rows (values neutralised)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title[:31])
     bold = Font(bold=True)
-    from openpyxl.cell import WriteOnlyCell
-
     header_cells = []
     for header in headers:
         cell = WriteOnlyCell(sheet, value=str(header))

@@ -9,11 +9,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.validators import URLValidator
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings import services
 from meetings.dates import format_date
+from meetings.errors import add_form_error
 from meetings.models import Province, Session, SessionStatus, Venue
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -51,8 +54,7 @@ def _apply_service_check(form, check, *args):
     try:
         check(*args)
     except services.MeetingsError as error:
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
+        add_form_error(form, error)
 
 
 class SessionForm(forms.ModelForm):
@@ -112,10 +114,7 @@ class SessionForm(forms.ModelForm):
         if self.errors:
             return data
         values = {name: data.get(name) for name in services.SESSION_FIELDS}
-        try:
-            services.check_session_times(values)
-        except services.MeetingsError as error:
-            self.add_error(error.field if error.field in self.fields else None, error.message)
+        _apply_service_check(self, services.check_session_times, values)
         return data
 
     def session_values(self):
@@ -146,9 +145,6 @@ class SessionFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All"))] + list(statuses)
 
     def filter(self, sessions):
-        from django.db.models import Q
-        from django.utils import timezone
-
         if not self.is_valid():
             return sessions
         data = self.cleaned_data
@@ -317,12 +313,16 @@ class QuotaMatrixForm(forms.Form):
         try:
             services.check_quota_matrix(self.session, cells, used=self.used, provinces=self.provinces, roles=self.roles)
         except services.QuotaError as error:
-            for (province_id, role_id), message in error.cells.items():
-                name = quota_field_name(province_id, role_id)
-                if name in self.fields and name not in self.errors:
-                    self.add_error(name, message)
-            self.add_error(None, error.message)
+            self.add_quota_error(error)
         return data
+
+    def add_quota_error(self, error):
+        """Show a QuotaError: each cell's message on its cell, the summary above the matrix."""
+        for cell in (error.details or {}).get("cells", ()):
+            name = quota_field_name(cell["province_id"], cell["role_id"])
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, cell["message"])
+        add_form_error(self, error)
 
     def cells(self, data=None):
         """The cells this submission sets. A cell absent from the POST (not merely empty) is left alone,

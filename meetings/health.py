@@ -35,7 +35,7 @@ async def check_channel_layer():
 
     try:
         received = await asyncio.wait_for(round_trip(), timeout=CHECK_TIMEOUT_SECONDS)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return f"no answer within {CHECK_TIMEOUT_SECONDS} s"
     except Exception:  # connection refused, bad host, …; the details go to the log only
         logger.warning("health check: the channel layer is unavailable", exc_info=True)

@@ -42,8 +42,8 @@ def session_calendar(session, *, venue=None, include_join=False, url=None):
     event.add("summary", session.title)
     event.add("dtstart", _bangkok(session.starts_at))
     event.add("dtend", _bangkok(session.ends_at))
-    event.add("dtstamp", timezone.now().astimezone(datetime.timezone.utc))
-    event.add("last-modified", session.updated_at.astimezone(datetime.timezone.utc))
+    event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    event.add("last-modified", session.updated_at.astimezone(datetime.UTC))
     # Calendar apps reorder events by SEQUENCE: a moved start must win over the old copy.
     event.add("sequence", session.changes.count())
 

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from weasyprint import HTML
 
 
 def _static_base_url():
@@ -18,8 +19,6 @@ def render_pdf(template_name, context, request=None):
 
 
 def html_to_pdf(html):
-    from weasyprint import HTML
-
     return HTML(string=html, base_url=_static_base_url()).write_pdf()
 
 

@@ -6,6 +6,9 @@ Codes and English names come from pycountry (the ISO 3166-2 database); it has no
 Thai names, so they are kept here. Pattaya (TH-S) is a special administrative
 city, not a province, and is left out.
 """
+import pycountry
+
+from meetings.reference_cache import clear_reference_cache
 
 THAI_NAMES = {
     "TH-10": ("กรุงเทพมหานคร", "central"),
@@ -93,8 +96,6 @@ ENGLISH_OVERRIDES = {"TH-10": "Bangkok"}
 
 def province_rows():
     """(code, name_th, name_en, region) for the 77 provinces, from pycountry + the Thai table."""
-    import pycountry
-
     rows = []
     for sub in pycountry.subdivisions.get(country_code="TH"):
         if sub.code not in THAI_NAMES:
@@ -130,6 +131,4 @@ def load_reference_data(Province, RoleCategory):
         for code, name_th, name_en, order in ROLE_CATEGORIES
         if code not in have
     )
-    from meetings.reference_cache import clear_reference_cache
-
     clear_reference_cache()

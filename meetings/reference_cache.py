@@ -9,6 +9,8 @@ clears the copy too.
 import threading
 import time
 
+from meetings.models import Province, RoleCategory
+
 REFRESH_SECONDS = 300
 
 _lock = threading.Lock()
@@ -16,8 +18,6 @@ _cached = {"at": 0.0, "provinces": None, "roles": None}
 
 
 def _load():
-    from meetings.models import Province, RoleCategory
-
     with _lock:
         if _cached["provinces"] is None or time.monotonic() - _cached["at"] > REFRESH_SECONDS:
             _cached["provinces"] = Province.objects.in_bulk()

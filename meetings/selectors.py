@@ -40,7 +40,6 @@ def get_sessions_with_counts(sessions, province=None):
         return Coalesce(
             Subquery(
                 model.objects.filter(session=OuterRef("pk"), **filters)
-                .order_by()
                 .values("session")
                 .annotate(n=Count("pk"))
                 .values("n"),
@@ -51,7 +50,7 @@ def get_sessions_with_counts(sessions, province=None):
 
     seats = Coalesce(
         Subquery(
-            Quota.objects.filter(session=OuterRef("pk"), **scope).order_by().values("session").annotate(n=Sum("seats")).values("n"),
+            Quota.objects.filter(session=OuterRef("pk"), **scope).values("session").annotate(n=Sum("seats")).values("n"),
             output_field=IntegerField(),
         ),
         0,

@@ -1,7 +1,9 @@
-"""Writes for sessions, venues, agenda, quotas and registrations. Views and commands call these.
+"""Writes for sessions, venues, agenda and quotas. Views and commands call these.
 
-Every function here validates what it is given and raises a domain error (a translated
-message plus a stable ``code``) before it writes anything, so a rejected request changes nothing.
+Every write takes keyword-only arguments, names the acting staff user `actor` and runs in one
+transaction. It validates what it is given and raises a MeetingsError (a DomainError: a translated
+message, a stable `code`, and `details` such as the form `field` it concerns) before it writes
+anything, so a rejected request changes nothing.
 """
 import datetime
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings.dates import format_date
+from meetings.errors import DomainError
 from meetings.models import (
     ACTIVE_REGISTRATION,
     AgendaItem,
@@ -66,18 +69,8 @@ AUDITED_STATUSES = (SessionStatus.PUBLISHED, SessionStatus.IN_PROGRESS)
 DEFAULT_REMOTE_VENUE_PREFIX = "สำนักงานพัฒนาชุมชนจังหวัด"
 
 
-class MeetingsError(Exception):
-    """A rule of the meetings domain was broken. ``field`` names the form field to attach it to."""
-
-    def __init__(self, message, code, field=None, params=None):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.field = field
-        self.params = params or {}
-
-    def __str__(self):
-        return str(self.message)
+class MeetingsError(DomainError):
+    """A rule of the meetings domain was broken; `details["field"]`, when given, names the form field it concerns."""
 
 
 class SessionError(MeetingsError):
@@ -93,11 +86,7 @@ class AgendaError(MeetingsError):
 
 
 class QuotaError(MeetingsError):
-    """``cells`` maps (province_id, role_id) to the message for that cell of the quota matrix."""
-
-    def __init__(self, message, code, cells=None):
-        super().__init__(message, code)
-        self.cells = cells or {}
+    """`details["cells"]` lists the quota matrix cells in question as `{"province_id", "role_id", "message"}`."""
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -109,7 +98,7 @@ def check_join_url(url, field="vc_join_url"):
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise SessionError(
-            _("The join link must start with http:// or https://."), code="join_url_not_http", field=field
+            _("The join link must start with http:// or https://."), code="join_url_not_http", details={"field": field}
         )
 
 
@@ -117,28 +106,28 @@ def check_session_times(values):
     """Validate the time fields of a session (a dict of SESSION_FIELDS values)."""
     starts, ends = values.get("starts_at"), values.get("ends_at")
     if starts is None or ends is None:
-        raise SessionError(_("Give both the start and the end."), code="times_missing", field="ends_at")
+        raise SessionError(_("Give both the start and the end."), code="times_missing", details={"field": "ends_at"})
     if ends <= starts:
-        raise SessionError(_("The session must end after it starts."), code="ends_before_start", field="ends_at")
+        raise SessionError(_("The session must end after it starts."), code="ends_before_start", details={"field": "ends_at"})
     opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
     if closes and closes > starts:
         raise SessionError(
             _("Registration must close no later than the start of the session."),
             code="registration_closes_after_start",
-            field="registration_closes_at",
+            details={"field": "registration_closes_at"},
         )
     if opens and closes and opens >= closes:
         raise SessionError(
-            _("Registration must open before it closes."), code="registration_opens_after_close", field="registration_opens_at"
+            _("Registration must open before it closes."), code="registration_opens_after_close", details={"field": "registration_opens_at"}
         )
     c_opens, c_closes = values.get("checkin_opens_at"), values.get("checkin_closes_at")
     if c_opens and c_opens > starts:
         raise SessionError(
-            _("Check-in must open no later than the start of the session."), code="checkin_opens_after_start", field="checkin_opens_at"
+            _("Check-in must open no later than the start of the session."), code="checkin_opens_after_start", details={"field": "checkin_opens_at"}
         )
     if c_closes and c_closes < starts:
         raise SessionError(
-            _("Check-in must not close before the session starts."), code="checkin_closes_before_start", field="checkin_closes_at"
+            _("Check-in must not close before the session starts."), code="checkin_closes_before_start", details={"field": "checkin_closes_at"}
         )
 
 
@@ -146,7 +135,7 @@ def check_session(values):
     check_session_times(values)
     check_join_url(values.get("vc_join_url"))
     if not (values.get("title") or "").strip():
-        raise SessionError(_("Give the session a title."), code="title_missing", field="title")
+        raise SessionError(_("Give the session a title."), code="title_missing", details={"field": "title"})
 
 
 def _unique_slug(title, starts_at, exclude_pk=None):
@@ -162,27 +151,34 @@ def _unique_slug(title, starts_at, exclude_pk=None):
 
 # --- sessions -------------------------------------------------------------------------------
 
-def create_session(*, by, **fields):
-    """Create a draft session from SESSION_FIELDS values."""
+def _check_known(fields):
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"unknown session fields: {sorted(unknown)}")
+
+
+def _new_draft(fields, actor):
+    """Check and save a new draft session. Call inside the transaction that writes."""
+    _check_known(fields)
     check_session(fields)
-    with transaction.atomic():
-        session = Session(**fields, status=SessionStatus.DRAFT, created_by=by)
-        session.slug = _unique_slug(session.title, session.starts_at)
-        session.save()
+    session = Session(**fields, status=SessionStatus.DRAFT, created_by=actor)
+    session.slug = _unique_slug(session.title, session.starts_at)
+    session.save()
     return session
 
 
-def update_session(session, *, by, **fields):
+def create_session(*, actor, **fields):
+    """Create a draft session from SESSION_FIELDS values."""
+    with transaction.atomic():
+        return _new_draft(fields, actor)
+
+
+def update_session(*, session, actor, **fields):
     """Change a session's details. A moved start of a published session is written to the audit trail.
 
     Takes a row lock, so two staff saving at once cannot lose each other's audit row.
     """
-    unknown = set(fields) - set(SESSION_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown session fields: {sorted(unknown)}")
+    _check_known(fields)
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
         if locked.status == SessionStatus.CLOSED:
@@ -203,7 +199,7 @@ def update_session(session, *, by, **fields):
                 field="starts_at",
                 old_value=old_start.isoformat(),
                 new_value=locked.starts_at.isoformat(),
-                changed_by=by,
+                changed_by=actor,
             )
     session.refresh_from_db()
     return locked
@@ -220,20 +216,20 @@ def _set_status(session, allowed_from, new_status, error_message, code):
     return locked
 
 
-def publish_session(session, *, by):
+def publish_session(*, session, actor):
     """Draft → published: provincial offices now see it and may register people while the window is open."""
     return _set_status(
         session, (SessionStatus.DRAFT,), SessionStatus.PUBLISHED, _("Only a draft session can be published."), "not_draft"
     )
 
 
-def start_session(session, *, by):
+def start_session(*, session, actor):
     return _set_status(
         session, (SessionStatus.PUBLISHED,), SessionStatus.IN_PROGRESS, _("Only a published session can start."), "not_published"
     )
 
 
-def close_session(session, *, by):
+def close_session(*, session, actor):
     return _set_status(
         session,
         (SessionStatus.PUBLISHED, SessionStatus.IN_PROGRESS),
@@ -243,14 +239,14 @@ def close_session(session, *, by):
     )
 
 
-def duplicate_session(session, new_start, *, by, title=None):
-    """Copy a session with its agenda, venues and quotas into a new draft starting at ``new_start``.
+def duplicate_session(*, session, new_start, actor, title=None):
+    """Copy a session with its agenda, venues and quotas into a new draft starting at `new_start`.
 
     Every time of the original (end, registration and check-in windows, agenda starts) moves by the
     same amount, so a session held last year can be reused as it stood. Registrations are not copied.
     """
     if new_start is None:
-        raise SessionError(_("Give the new start."), code="times_missing", field="new_start")
+        raise SessionError(_("Give the new start."), code="times_missing", details={"field": "new_start"})
     shift = new_start - session.starts_at
 
     def moved(value):
@@ -262,7 +258,7 @@ def duplicate_session(session, new_start, *, by, title=None):
     if title:
         values["title"] = title
     with transaction.atomic():
-        copy = create_session(by=by, **values)
+        copy = _new_draft(values, actor)
         AgendaItem.objects.bulk_create(
             AgendaItem(
                 session=copy,
@@ -289,54 +285,58 @@ def duplicate_session(session, new_start, *, by, title=None):
 def check_venue(session, values, venue=None):
     check_join_url(values.get("vc_join_url"))
     if not (values.get("name") or "").strip():
-        raise VenueError(_("Give the venue a name."), code="name_missing", field="name")
+        raise VenueError(_("Give the venue a name."), code="name_missing", details={"field": "name"})
     others = session.venues.exclude(pk=venue.pk if venue else None)
     if values.get("is_host"):
         if others.filter(is_host=True).exists():
-            raise VenueError(_("This session already has a host venue."), code="duplicate_host", field="is_host")
+            raise _duplicate_venue(is_host=True)
     elif others.filter(is_host=False, province=values.get("province")).exists():
-        raise VenueError(
-            _("%(province)s already has a venue in this session.") % {"province": values["province"].name},
-            code="duplicate_province",
-            field="province",
-        )
+        raise _duplicate_venue(is_host=False, province=values["province"])
+
+
+def _duplicate_venue(*, is_host, province=None):
+    if is_host:
+        return VenueError(_("This session already has a host venue."), code="duplicate_host", details={"field": "is_host"})
+    return VenueError(
+        _("%(province)s already has a venue in this session.") % {"province": province.name},
+        code="duplicate_province",
+        details={"field": "province"},
+    )
 
 
 def _save_venue(venue):
+    """Save inside a savepoint of the caller's transaction: two staff adding the same venue at once
+    are told apart by the database's constraints, and the loser gets the same error as a form check."""
     try:
         with transaction.atomic():
             venue.save()
     except IntegrityError:
-        # Two staff adding the same venue at once: the database constraint decides.
-        if venue.is_host:
-            raise VenueError(_("This session already has a host venue."), code="duplicate_host", field="is_host")
-        raise VenueError(
-            _("%(province)s already has a venue in this session.") % {"province": venue.province.name},
-            code="duplicate_province",
-            field="province",
-        )
+        raise _duplicate_venue(is_host=venue.is_host, province=venue.province) from None
     return venue
 
 
-def add_venue(session, *, by, **values):
-    check_venue(session, values)
-    return _save_venue(Venue(session=session, **values))
+def add_venue(*, session, actor, **values):
+    with transaction.atomic():
+        check_venue(session, values)
+        return _save_venue(Venue(session=session, **values))
 
 
-def update_venue(venue, *, by, **values):
-    check_venue(venue.session, values, venue=venue)
-    for name, value in values.items():
-        setattr(venue, name, value)
-    return _save_venue(venue)
+def update_venue(*, venue, actor, **values):
+    with transaction.atomic():
+        check_venue(venue.session, values, venue=venue)
+        for name, value in values.items():
+            setattr(venue, name, value)
+        return _save_venue(venue)
 
 
-def delete_venue(venue, *, by):
-    if Venue.objects.filter(pk=venue.pk, registration__status=ACTIVE_REGISTRATION).exists():
-        raise VenueError(_("People are registered at this venue; move them before deleting it."), code="venue_in_use")
-    venue.delete()
+def delete_venue(*, venue, actor):
+    with transaction.atomic():
+        if Venue.objects.filter(pk=venue.pk, registration__status=ACTIVE_REGISTRATION).exists():
+            raise VenueError(_("People are registered at this venue; move them before deleting it."), code="venue_in_use")
+        venue.delete()
 
 
-def add_venues_for_all_provinces(session, *, by, name_prefix=DEFAULT_REMOTE_VENUE_PREFIX, room="", capacity=None):
+def add_venues_for_all_provinces(*, session, actor, name_prefix=DEFAULT_REMOTE_VENUE_PREFIX, room="", capacity=None):
     """Add one remote venue for every province that has none in this session; return how many were added."""
     with transaction.atomic():
         Session.objects.select_for_update().get(pk=session.pk)
@@ -362,28 +362,28 @@ def add_venues_for_all_provinces(session, *, by, name_prefix=DEFAULT_REMOTE_VENU
 AGENDA_FIELDS = ("title", "presenter", "starts_at", "duration_minutes")
 
 
-def save_agenda(session, rows, *, by):
-    """Replace the agenda with ``rows`` in the given order.
+def save_agenda(*, session, rows, actor):
+    """Replace the agenda with `rows` in the given order.
 
-    Each row is a dict of AGENDA_FIELDS plus ``id`` (an existing item of this session, or None for a
-    new one). Items not in ``rows`` are deleted. Existing items keep their id, so links to them
+    Each row is a dict of AGENDA_FIELDS plus `id` (an existing item of this session, or None for a
+    new one). Items not in `rows` are deleted. Existing items keep their id, so links to them
     (a training module) survive reordering.
     """
-    existing = {item.pk: item for item in session.agenda_items.all()}
-    for row in rows:
-        if row.get("id") and row["id"] not in existing:
-            raise AgendaError(_("That agenda item belongs to another session."), code="wrong_session")
-        if not (row.get("title") or "").strip():
-            raise AgendaError(_("Every agenda item needs a topic."), code="title_missing", field="title")
-        start = row.get("starts_at")
-        if start and not (session.starts_at - datetime.timedelta(hours=12) <= start <= session.ends_at):
-            raise AgendaError(
-                _("The planned start of “%(title)s” is outside the session's time.") % {"title": row["title"]},
-                code="agenda_outside_session",
-                field="starts_at",
-            )
-    keep = {row["id"] for row in rows if row.get("id")}
     with transaction.atomic():
+        existing = {item.pk: item for item in session.agenda_items.all()}
+        for row in rows:
+            if row.get("id") and row["id"] not in existing:
+                raise AgendaError(_("That agenda item belongs to another session."), code="wrong_session")
+            if not (row.get("title") or "").strip():
+                raise AgendaError(_("Every agenda item needs a topic."), code="title_missing", details={"field": "title"})
+            start = row.get("starts_at")
+            if start and not (session.starts_at - datetime.timedelta(hours=12) <= start <= session.ends_at):
+                raise AgendaError(
+                    _("The planned start of “%(title)s” is outside the session's time.") % {"title": row["title"]},
+                    code="agenda_outside_session",
+                    details={"field": "starts_at"},
+                )
+        keep = {row["id"] for row in rows if row.get("id")}
         session.agenda_items.exclude(pk__in=keep).delete()
         # Park the kept items out of the way first: (session, order) is unique.
         offset = 1000 + len(rows)
@@ -409,7 +409,6 @@ def used_seats(session):
         session.registrations.filter(status=ACTIVE_REGISTRATION)
         .values("province_id", "role_id")
         .annotate(n=Count("id"))
-        .order_by()
     )
     return {(r["province_id"], r["role_id"]): r["n"] for r in rows}
 
@@ -417,34 +416,35 @@ def used_seats(session):
 def check_quota_matrix(session, cells, used=None, provinces=None, roles=None):
     """Raise QuotaError naming every cell below what is already registered.
 
-    ``used``, ``provinces`` and ``roles`` may be passed in when the caller has fetched them already.
+    `used`, `provinces` and `roles` may be passed in when the caller has fetched them already.
     """
     used = used_seats(session) if used is None else used
     provinces = {p.pk: p for p in (Province.objects.all() if provinces is None else provinces)}
     roles = {r.pk: r for r in (RoleCategory.objects.all() if roles is None else roles)}
-    problems = {}
-    for key, seats in cells.items():
-        province_id, role_id = key
+    problems = []
+    for (province_id, role_id), seats in cells.items():
         if province_id not in provinces or role_id not in roles:
             raise QuotaError(_("Unknown province or role."), code="unknown_cell")
         if seats is not None and seats < 0:
-            problems[key] = gettext("A quota cannot be negative.")
-            continue
-        taken = used.get(key, 0)
-        if taken and (seats or 0) < taken:
-            problems[key] = gettext(
+            message = gettext("A quota cannot be negative.")
+        else:
+            taken = used.get((province_id, role_id), 0)
+            if not taken or (seats or 0) >= taken:
+                continue
+            message = gettext(
                 "%(province)s, %(role)s: %(registered)d people are already registered; the quota cannot be %(seats)d."
             ) % {"province": provinces[province_id].name, "role": roles[role_id].name, "registered": taken, "seats": seats or 0}
+        problems.append({"province_id": province_id, "role_id": role_id, "message": message})
     if problems:
         raise QuotaError(
             _("Some quotas are below the number of people already registered; nothing was saved."),
             code="quota_below_registered",
-            cells=problems,
+            details={"cells": problems},
         )
 
 
-def save_quota_matrix(session, cells, *, by):
-    """Set the quotas of a session from ``{(province_id, role_id): seats or None}``.
+def save_quota_matrix(*, session, cells, actor):
+    """Set the quotas of a session from `{(province_id, role_id): seats or None}`.
 
     None (an empty cell) removes the quota. Cells not mentioned are left as they are. All or nothing:
     if any cell is below the active registrations already counted against it, nothing is written.

@@ -7,7 +7,6 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from meetings import services
 from meetings.dates import format_month, thai_weekday_initials
+from meetings.errors import add_error_message, add_form_error
 from meetings.forms import (
     AgendaFormSet,
     AllProvincesVenueForm,
@@ -28,7 +28,6 @@ from meetings.health import check_channel_layer, check_database
 from meetings.ical import session_calendar
 from meetings.models import Province, RoleCategory, Session, Venue
 from meetings.permissions import central_required, is_central, staff_required, user_province
-from meetings.qr import qr_svg
 from meetings.selectors import (
     get_province_quotas,
     get_session_for_user,
@@ -126,11 +125,6 @@ def _join_details(session, venue=None):
     }
 
 
-def _form_error(form, error):
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 # --- staff pages: sessions ------------------------------------------------------------------
 
 @staff_required
@@ -159,7 +153,7 @@ def session_calendar_month(request):
         month = int(request.GET.get("month", today.month))
         first = datetime.date(year, month, 1)
     except (TypeError, ValueError):
-        raise Http404("bad month")
+        raise Http404("bad month") from None
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
     sessions = get_sessions_for_user(request.user).filter(
         starts_at__date__gte=first, starts_at__date__lte=last
@@ -192,9 +186,9 @@ def session_create(request):
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.create_session(by=request.user, **form.session_values())
+            session = services.create_session(actor=request.user, **form.session_values())
         except services.MeetingsError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The session was created as a draft. Add its agenda, venues and quotas, then publish it."))
             return redirect(session.get_absolute_url())
@@ -207,9 +201,9 @@ def session_edit(request, pk):
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_session(session, by=request.user, **form.session_values())
+            services.update_session(session=session, actor=request.user, **form.session_values())
         except services.MeetingsError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The session was saved."))
             return redirect(session.get_absolute_url())
@@ -219,9 +213,9 @@ def session_edit(request, pk):
 def _status_action(request, pk, action, done_message):
     session = get_object_or_404(Session, pk=pk)
     try:
-        action(session, by=request.user)
+        action(session=session, actor=request.user)
     except services.MeetingsError as error:
-        messages.error(request, error.message)
+        add_error_message(request, error)
     else:
         messages.success(request, done_message)
     return redirect(session.get_absolute_url())
@@ -257,10 +251,11 @@ def session_duplicate(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.duplicate_session(
-                session, form.cleaned_data["new_start"], by=request.user, title=form.cleaned_data["title"] or None
+                session=session, new_start=form.cleaned_data["new_start"], actor=request.user,
+                title=form.cleaned_data["title"] or None,
             )
         except services.MeetingsError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, _("A draft copy was made with the agenda, venues and quotas. Check it, then publish it."))
             return redirect(copy.get_absolute_url())
@@ -304,9 +299,9 @@ def agenda_edit(request, pk):
     formset = AgendaFormSet(request.POST or None, initial=initial, session=session, prefix="agenda")
     if request.method == "POST" and formset.is_valid():
         try:
-            services.save_agenda(session, formset.rows(), by=request.user)
+            services.save_agenda(session=session, rows=formset.rows(), actor=request.user)
         except services.MeetingsError as error:
-            messages.error(request, error.message)
+            add_error_message(request, error)
         else:
             messages.success(request, _("The agenda was saved."))
             return redirect(session.get_absolute_url())
@@ -334,9 +329,9 @@ def venue_create(request, pk):
     form = VenueForm(request.POST or None, session=session, initial={"is_host": not session.venues.filter(is_host=True).exists()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_venue(session, by=request.user, **form.venue_values())
+            services.add_venue(session=session, actor=request.user, **form.venue_values())
         except services.MeetingsError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The venue was added."))
             return redirect("meetings:venue_list", pk=session.pk)
@@ -349,9 +344,9 @@ def venue_edit(request, session_pk, pk):
     form = VenueForm(request.POST or None, instance=venue, session=venue.session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_venue(venue, by=request.user, **form.venue_values())
+            services.update_venue(venue=venue, actor=request.user, **form.venue_values())
         except services.MeetingsError as error:
-            _form_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, _("The venue was saved."))
             return redirect("meetings:venue_list", pk=venue.session_id)
@@ -363,9 +358,9 @@ def venue_edit(request, session_pk, pk):
 def venue_delete(request, session_pk, pk):
     venue = get_object_or_404(Venue, session_id=session_pk, pk=pk)
     try:
-        services.delete_venue(venue, by=request.user)
+        services.delete_venue(venue=venue, actor=request.user)
     except services.MeetingsError as error:
-        messages.error(request, error.message)
+        add_error_message(request, error)
     else:
         messages.success(request, _("The venue was deleted."))
     return redirect("meetings:venue_list", pk=session_pk)
@@ -380,7 +375,7 @@ def venues_add_all(request, pk):
         messages.error(request, _("Check the venue details and try again."))
     else:
         added = services.add_venues_for_all_provinces(
-            session, by=request.user, name_prefix=form.cleaned_data["name_prefix"],
+            session=session, actor=request.user, name_prefix=form.cleaned_data["name_prefix"],
             room=form.cleaned_data["room"], capacity=form.cleaned_data["capacity"],
         )
         messages.success(request, _("%(count)d venues were added.") % {"count": added})
@@ -400,11 +395,9 @@ def quota_matrix(request, pk):
     form = QuotaMatrixForm(request.POST or None, session=session, provinces=provinces, roles=roles, quotas=quotas, used=used)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.save_quota_matrix(session, form.cells(), by=request.user)
+            changed = services.save_quota_matrix(session=session, cells=form.cells(), actor=request.user)
         except services.QuotaError as error:
-            form.add_error(None, error.message)
-            for (province_id, role_id), message in error.cells.items():
-                messages.error(request, message)
+            form.add_quota_error(error)
         else:
             messages.success(request, _("The quotas were saved (%(count)d cells changed).") % {"count": changed})
             return redirect("meetings:quota_matrix", pk=session.pk)

@@ -1,33 +1,80 @@
-"""Forms for registering a participant, substituting one, and uploading a participant list."""
+"""Forms for registering a participant, substituting one, and uploading a participant list.
+
+ParticipantForm holds every rule for one person's details: the page's form and each row of an imported
+file (registration/imports.py) go through it, so both say the same thing about the same value.
+"""
 import re
 
 from django import forms
-from django.conf import settings
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 
 from meetings.models import Province, RoleCategory
-from registration.models import Prefix, Registration
+from registration.errors import NO_SEATS_MESSAGE
+from registration.models import Registration, RegistrationStatus
 from registration.thai_id import clean_national_id
 from registration.thai_phone import INVALID_PHONE_MESSAGE, normalise_phone
 
 THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
 NAME_FORBIDDEN = re.compile(r"[\d<>@=+_/\\]")
+MAX_LENGTH_MESSAGE = _("Write at most %(limit_value)d characters (this has %(show_value)d).")
 
 
-def check_thai_name(value):
-    """A first or last name written in Thai script (no digits or symbols); return an error message or None."""
-    if not THAI_LETTER.search(value) or NAME_FORBIDDEN.search(value):
-        return gettext("Write the name in Thai letters.")
-    return None
+def role_key(text):
+    """How a role is matched when written out (a spreadsheet cell): case, spacing and underscores do not count."""
+    return re.sub(r"[\s_]+", " ", str(text)).strip().lower()
+
+
+class RoleField(forms.ChoiceField):
+    """A role category the session has seats for in the province.
+
+    The page's select sends the role's id; a spreadsheet cell writes its Thai or English name or its code.
+    `roles` is evaluated once, so checking a file of many rows costs no query per row. Cleans to the
+    RoleCategory.
+    """
+
+    def __init__(self, *, roles, province, **kwargs):
+        self.province = province
+        super().__init__(**kwargs)
+        self.roles = roles
+
+    @property
+    def roles(self):
+        return self._roles
+
+    @roles.setter
+    def roles(self, roles):
+        self._roles = list(roles)
+        self.choices = [("", "---------"), *((role.pk, role.name) for role in self._roles)]
+        self._lookup = {}
+        for role in self._roles:
+            for name in (role.pk, role.code, role.name_en, role.name_th):
+                self._lookup.setdefault(role_key(name), role)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return self._lookup.get(role_key(value)) or str(value)
+
+    def validate(self, value):
+        if value is None:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return
+        if not isinstance(value, RoleCategory):
+            raise forms.ValidationError(
+                NO_SEATS_MESSAGE, code="no_quota",
+                params={"role": value, "province": self.province.name if self.province else "-"},
+            )
 
 
 class ParticipantForm(forms.ModelForm):
-    """One person's details; `role` offers the roles the session has seats for in the province."""
+    """One person's details; `role` offers the roles the session has seats for in the province (`roles`).
 
-    role = forms.ModelChoiceField(queryset=RoleCategory.objects.none(), label=_("role category"))
+    Duplicates and quotas are not checked here but by the services, under the quota lock.
+    """
+
     # Wider than the 13 stored digits: people type dashes and spaces (1-1017-00203-45-0).
     national_id = forms.CharField(
         label=_("national ID"), required=False, max_length=20,
@@ -41,34 +88,26 @@ class ParticipantForm(forms.ModelForm):
 
     class Meta:
         model = Registration
+        # `role` is a form field only (RoleField): a registration's role is set by the service, not edited.
         fields = [
             "prefix", "first_name", "last_name", "position", "organisation", "village", "subdistrict", "district",
-            "role", "phone", "email", "national_id",
+            "phone", "email", "national_id",
         ]
         labels = {"first_name": _("First name (Thai)"), "last_name": _("Last name (Thai)")}
-        help_texts = {
-            "phone": _("10 digits, e.g. 081-234-5678; +66 is accepted."),
-            "national_id": _("Optional. 13 digits; the check digit is verified."),
-            "village": _("Where it applies (committee members)."),
-        }
-        widgets = {
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-            "national_id": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        }
+        help_texts = {"village": _("Where it applies (committee members).")}
 
-    def __init__(self, *args, roles=None, with_role=True, **kwargs):
+    def __init__(self, *args, roles=(), province=None, with_role=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["prefix"].choices = [("", "---------"), *Prefix.choices]
         if with_role:
-            self.fields["role"].queryset = roles if roles is not None else RoleCategory.objects.all()
-        else:
-            del self.fields["role"]
+            self.fields["role"] = RoleField(roles=roles, province=province, label=_("role category"))
+            self.order_fields([*self.Meta.fields[:8], "role"])
+        for field in self.fields.values():
+            field.error_messages["max_length"] = MAX_LENGTH_MESSAGE
 
     def _clean_name(self, name):
         value = " ".join(self.cleaned_data.get(name, "").split())
-        message = check_thai_name(value) if value else None
-        if message:
-            raise forms.ValidationError(message, code="not_thai")
+        if value and (not THAI_LETTER.search(value) or NAME_FORBIDDEN.search(value)):
+            raise forms.ValidationError(_("Write the name in Thai letters."), code="not_thai")
         return value
 
     def clean_first_name(self):
@@ -91,18 +130,20 @@ class ParticipantForm(forms.ModelForm):
             return clean_national_id(value)
         except InvalidChecksum:
             raise forms.ValidationError(
-                _("This national ID fails its check digit; check the number."), code="bad_check_digit")
+                _("This national ID fails its check digit; check the number."), code="bad_check_digit") from None
         except StdnumError:
-            raise forms.ValidationError(_("A national ID has 13 digits."), code="invalid_national_id")
+            raise forms.ValidationError(_("A national ID has 13 digits."), code="invalid_national_id") from None
 
     def validate_unique(self):
         # Duplicates are the service's job: it checks under the quota lock and names the other province.
         pass
 
     def participant_data(self):
-        data = {name: self.cleaned_data.get(name, "") for name in self.Meta.fields if name != "role"}
+        """The cleaned fields as the services take them (`role` only when the form has it); a field that did
+        not validate is left out."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
         if "role" in self.fields:
-            data["role"] = self.cleaned_data["role"]
+            data["role"] = self.cleaned_data.get("role")
         return data
 
 
@@ -113,24 +154,14 @@ class ProvinceChoiceForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
+    """The file only: its size, encoding and contents are checked by registration.imports, for the page
+    and the command line alike."""
+
     file = forms.FileField(
         label=_("Participant list (XLSX or CSV)"),
         help_text=_("Use the template. CSV may be UTF-8 or Thai Windows (TIS-620)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s MB; the largest file accepted is %(limit)s MB."),
-                code="too_big",
-                params={"size": f"{upload.size / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"},
-            )
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."), code="empty")
-        return upload
 
 
 class RegistrationFilterForm(forms.Form):
@@ -142,8 +173,6 @@ class RegistrationFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, label=_("status"))
 
     def __init__(self, *args, central=False, **kwargs):
-        from registration.models import RegistrationStatus
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Active")), ("all", _("All")), *RegistrationStatus.choices]
         if not central:

@@ -1,7 +1,11 @@
 """Reading participant lists from XLSX and CSV files, and the blank template the import page offers.
 
-Parsing and per-cell checks live here; the writes (quota locks, duplicates against the database,
-the all-or-nothing insert) live in registration.services.import_participants.
+Every row goes through ParticipantForm, the form that registers one person on the page, so a cell gets
+the same message as the same value typed into the form, with its row and column in front. This module
+adds only what belongs to a file: headers, encodings, size, formula cells, the province column, and the
+same person twice in one file (by the one duplicate rule, registration.models.same_person_keys). The
+writes (quota locks, duplicates against the database, the all-or-nothing insert) live in
+registration.services.import_participants.
 """
 import csv
 import io
@@ -9,15 +13,18 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils import translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import InvalidChecksum
-from stdnum.exceptions import ValidationError as StdnumError
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from meetings.models import Province, RoleCategory
-from registration.models import Prefix
-from registration.thai_id import clean_national_id
-from registration.thai_phone import normalise_phone
+from registration.errors import ImportFileError
+from registration.forms import ParticipantForm
+from registration.models import Prefix, same_person_keys
+from registration.thai_id import mask_national_id
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
@@ -29,7 +36,7 @@ UTF8_THAI_PAIR = re.compile(rb"\xe0[\xb8\xb9][\x80-\xbf]\xe0[\xb8\xb9][\x80-\xbf
 
 @dataclass(frozen=True)
 class Column:
-    key: str
+    key: str  # the ParticipantForm field the column fills ("province" is the file's own check)
     header: str  # the Thai header written in the template
     required: bool
     aliases: tuple = ()
@@ -52,6 +59,7 @@ COLUMNS = (
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
 TEMPLATE_HEADERS = [c.header for c in COLUMNS]
+# How people write prefixes in their own lists; the form takes the full Thai prefix.
 PREFIX_ALIASES = {"น.ส.": "นางสาว", "นส.": "นางสาว", "ว่าที่ ร.ต.": "ว่าที่ร้อยตรี", "ว่าที่ร.ต.": "ว่าที่ร้อยตรี", "ด.ต.": "ดาบตำรวจ", "จ.ส.อ.": "จ่าสิบเอก"}
 EXAMPLE_ROW = {
     "prefix": "นาย",
@@ -80,16 +88,7 @@ for _column in COLUMNS:
         HEADER_LOOKUP[_norm_header(_name)] = _column.key
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not a spreadsheet, too big, empty, bad encoding, wrong headers)."""
-
-    def __init__(self, message, code):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-
-
-@dataclass
+@dataclass(frozen=True)
 class Problem:
     row: int  # spreadsheet row number (1 = header row); 0 for the whole file
     column: str  # the column header as written in the file, or ""
@@ -103,6 +102,9 @@ class Problem:
             return gettext("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
         return str(self.message)
 
+    def as_dict(self):
+        return {"row": self.row, "column": self.column, "message": str(self.message), "text": str(self)}
+
 
 @dataclass
 class Sheet:
@@ -114,35 +116,48 @@ class Sheet:
 @dataclass
 class ParsedRow:
     row: int
-    data: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)  # ParticipantForm.participant_data(): the fields that validated
 
     @property
     def masked_national_id(self):
-        from registration.thai_id import mask_national_id
-
         return mask_national_id(self.data.get("national_id", ""))
+
+
+@dataclass
+class CheckedSheet:
+    rows: list  # ParsedRow, one per row of the file
+    problems: list  # Problem
+    headers: dict  # column key: the header as written in the file
+
+    def column(self, key):
+        return self.headers.get(key) or COLUMNS_BY_KEY[key].header
 
 
 # --- reading the file -----------------------------------------------------------------------------------
 
 
-def read_sheet(content, filename=""):
-    """Read an uploaded XLSX or CSV (UTF-8 with or without BOM, or Windows-874/TIS-620) into a Sheet."""
+def check_file_size(size):
+    """Refuse a file larger than settings.IMPORT_MAX_BYTES (the page checks an upload before reading it)."""
     limit = settings.IMPORT_MAX_BYTES
-    if len(content) > limit:
+    if size > limit:
         raise ImportFileError(
             gettext("The file is %(size)s MB; the largest file accepted is %(limit)s MB.")
-            % {"size": f"{len(content) / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"},
-            "too_big",
+            % {"size": f"{size / 1048576:.1f}", "limit": f"{limit / 1048576:.1f}"},
+            code="too_big",
         )
+
+
+def read_sheet(content, filename=""):
+    """Read an uploaded XLSX or CSV (UTF-8 with or without BOM, or Windows-874/TIS-620) into a Sheet."""
+    check_file_size(len(content))
     if not content.strip():
-        raise ImportFileError(gettext("The file is empty."), "empty")
+        raise ImportFileError(gettext("The file is empty."), code="empty")
     if content.startswith(XLSX_MAGIC):
         return _read_xlsx(content)
     if content.startswith(OLE_MAGIC):
         raise ImportFileError(
             gettext("This is an old Excel 97–2003 (.xls) file. Save it as “Excel Workbook (.xlsx)” or CSV and upload again."),
-            "xls",
+            code="xls",
         )
     return _read_csv(content)
 
@@ -158,12 +173,10 @@ def _cell_text(value):
 
 
 def _read_xlsx(content):
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException…: not a workbook we can read
-        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), "not_spreadsheet")
+        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), code="not_spreadsheet") from None
     try:
         sheet = workbook.worksheets[0]
         rows = []
@@ -173,29 +186,27 @@ def _read_xlsx(content):
             if headers is None:
                 if any(cells):
                     headers = cells
-                    header_row = number
                 continue
             if any(cells):
                 rows.append((number, cells))
     except Exception:
-        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), "not_spreadsheet")
+        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), code="not_spreadsheet") from None
     finally:
         workbook.close()
     if headers is None:
-        raise ImportFileError(gettext("The file is empty."), "empty")
-    del header_row
+        raise ImportFileError(gettext("The file is empty."), code="empty")
     return Sheet(headers=headers, rows=rows, encoding="xlsx")
 
 
 def decode_text(content):
     """Decode CSV bytes: UTF-8 (BOM or not) or Windows-874/TIS-620; refuse mixed or unknown encodings."""
     if b"\x00" in content:
-        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), "not_spreadsheet")
+        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), code="not_spreadsheet")
     if content.startswith(UTF8_BOM):
         try:
             return content[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError:
-            raise _mixed_encoding_error()
+            raise _mixed_encoding_error() from None
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -207,21 +218,21 @@ def decode_text(content):
     except UnicodeDecodeError:
         raise ImportFileError(
             gettext("The file's characters are neither UTF-8 nor Thai Windows (TIS-620/Windows-874). Save it as “CSV UTF-8” and upload again."),
-            "bad_encoding",
-        )
+            code="bad_encoding",
+        ) from None
 
 
 def _mixed_encoding_error():
     return ImportFileError(
         gettext("The file mixes two character encodings (UTF-8 and Thai Windows/TIS-620), so some Thai text would be garbled. Save it again as “CSV UTF-8” and upload again."),
-        "mixed_encoding",
+        code="mixed_encoding",
     )
 
 
 def _read_csv(content):
     text, encoding = decode_text(content)
     if not text.strip():
-        raise ImportFileError(gettext("The file is empty."), "empty")
+        raise ImportFileError(gettext("The file is empty."), code="empty")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -240,9 +251,9 @@ def _read_csv(content):
             if any(cells):
                 rows.append((number, cells))
     except csv.Error:
-        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), "not_spreadsheet")
+        raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), code="not_spreadsheet") from None
     if headers is None:
-        raise ImportFileError(gettext("The file is empty."), "empty")
+        raise ImportFileError(gettext("The file is empty."), code="empty")
     return Sheet(headers=headers, rows=rows, encoding=encoding)
 
 
@@ -270,166 +281,87 @@ def map_headers(headers):
         raise ImportFileError(
             gettext("The header row does not match the template (%(problems)s). Download the template and copy your rows into it.")
             % {"problems": "; ".join(problems)},
-            "bad_headers",
+            code="bad_headers",
         )
     return index
 
 
-class RowChecker:
-    """Checks each row's cells for one session and province; built once per file (no query per row)."""
-
-    def __init__(self, session, province):
-        from meetings.models import Quota
-
-        self.session = session
-        self.province = province
-        self.prefixes = {value: value for value, _label in Prefix.choices}
-        for value, label in Prefix.choices:
-            self.prefixes.setdefault(str(label).lower(), value)
-        self.prefixes.update(PREFIX_ALIASES)
-        quota_role_ids = set(Quota.objects.filter(session=session, province=province).values_list("role_id", flat=True))
-        self.roles = {}
-        self.known_roles = set()
-        for role in RoleCategory.objects.all():
-            for name in (role.name_th, role.name_en, role.code):
-                self.known_roles.add(_norm_header(name))
-                if role.pk in quota_role_ids:
-                    self.roles[_norm_header(name)] = role
-        self.provinces = {}
-        for p in Province.objects.all():
-            for name in (p.code, p.name_th, p.name_en, "จังหวัด" + p.name_th):
-                self.provinces[_norm_header(name)] = p
-
-    def check(self, number, cells, index, headers):
-        """Return (ParsedRow, [Problem]) for one row of cells."""
-        problems = []
-        data = {}
-
-        from registration.forms import check_thai_name
-
-        def cell(key):
-            position = index.get(key)
-            if position is None or position >= len(cells):
-                return ""
-            return cells[position]
-
-        def problem(key, message):
-            problems.append(Problem(number, headers[index[key]] if key in index else COLUMNS_BY_KEY[key].header, message))
-
-        for key in index:
-            value = cell(key)
-            if value.startswith("="):
-                problem(key, gettext("formulas are not accepted; copy the cell and paste it as a value"))
-                data[key] = ""
-            else:
-                data[key] = value
-        for key in ("first_name", "last_name"):
-            if any(p.column == headers[index[key]] for p in problems):
-                continue
-            if not data.get(key):
-                problem(key, gettext("this cell is required"))
-            else:
-                data[key] = " ".join(data[key].split())
-                message = check_thai_name(data[key])
-                if message:
-                    problem(key, message)
-        for key in ("position", "organisation", "village", "subdistrict", "district", "first_name", "last_name"):
-            limit = 100 if key in ("first_name", "last_name") else (300 if key == "organisation" else 200 if key == "position" else 120)
-            if len(data.get(key, "")) > limit:
-                problem(key, gettext("longer than %(limit)s characters") % {"limit": limit})
-
-        prefix = data.get("prefix", "")
-        if prefix.startswith("="):
-            pass
-        elif not prefix:
-            problem("prefix", gettext("this cell is required"))
-        else:
-            value = self.prefixes.get(prefix) or self.prefixes.get(prefix.lower())
-            if value is None:
-                problem("prefix", gettext("unknown prefix “%(value)s”; choose one from the list") % {"value": prefix})
-            data["prefix"] = value or prefix
-
-        role_text = data.get("role", "")
-        role = None
-        if not role_text:
-            problem("role", gettext("this cell is required"))
-        else:
-            role = self.roles.get(_norm_header(role_text))
-            if role is None:
-                if _norm_header(role_text) in self.known_roles:
-                    problem("role", gettext("this session has no seats for “%(value)s” in %(province)s")
-                            % {"value": role_text, "province": self.province.name})
-                else:
-                    problem("role", gettext("unknown role “%(value)s”; choose one from the list") % {"value": role_text})
-        data["role"] = role
-
-        raw_phone = data.get("phone", "")
-        if not raw_phone:
-            problem("phone", gettext("this cell is required"))
-        else:
-            phone = normalise_phone(raw_phone)
-            if phone is None:
-                problem("phone", gettext("“%(value)s” is not a Thai mobile number (10 digits, such as 0812345678)") % {"value": raw_phone})
-            data["phone"] = phone or raw_phone
-
-        email = data.get("email", "")
-        if email:
-            from django.core.validators import validate_email
-            from django.core.exceptions import ValidationError
-
-            try:
-                validate_email(email)
-            except ValidationError:
-                problem("email", gettext("“%(value)s” is not an e-mail address") % {"value": email})
-
-        raw_id = data.get("national_id", "")
-        if raw_id:
-            try:
-                data["national_id"] = clean_national_id(raw_id)
-            except InvalidChecksum:
-                problem("national_id", gettext("the national ID %(value)s fails its check digit; check the number") % {"value": raw_id})
-            except StdnumError:
-                problem("national_id", gettext("“%(value)s” is not a 13-digit national ID") % {"value": raw_id})
-
-        province_text = data.pop("province", "")
-        if province_text:
-            row_province = self.provinces.get(_norm_header(province_text))
-            if row_province is None:
-                problem("province", gettext("unknown province “%(value)s”") % {"value": province_text})
-            elif row_province.pk != self.province.pk:
-                problem("province", gettext("this row is for %(row_province)s; this file can only register people of %(province)s")
-                        % {"row_province": row_province.name, "province": self.province.name})
-        for key in COLUMNS_BY_KEY:
-            if key != "province":
-                data.setdefault(key, "" if key != "role" else None)
-        return ParsedRow(number, data), problems
+def _prefix_lookup():
+    """Prefixes as people write them: the Thai prefix, its English name ("Mr."), or a short form (น.ส.)."""
+    prefixes = {}
+    for language in ("en", translation.get_language() or "th"):
+        with translation.override(language):
+            prefixes.update({str(label).lower(): value for value, label in Prefix.choices})
+    prefixes.update(PREFIX_ALIASES)
+    prefixes.update({value: value for value in Prefix.values})
+    return prefixes
 
 
-def check_rows(sheet, session, province):
-    """Map the headers and check every row; return (rows, problems). Also catches duplicates inside the file."""
+def _province_lookup():
+    provinces = {}
+    for province in Province.objects.all():
+        for name in (province.code, province.name_th, province.name_en, "จังหวัด" + province.name_th):
+            provinces[_norm_header(name)] = province
+    return provinces
+
+
+def check_rows(sheet, *, province, roles):
+    """Check every row of `sheet` for `province` (`roles`: those with seats there), in memory.
+
+    Each row goes through ParticipantForm; a formula cell, a row of another province and the same person
+    twice in the file are the file's own problems. Returns a CheckedSheet.
+    """
     index = map_headers(sheet.headers)
     if not sheet.rows:
-        raise ImportFileError(gettext("The file has a header row but no participants."), "empty")
-    checker = RowChecker(session, province)
-    rows, problems = [], []
-    seen_ids, seen_names = {}, {}
+        raise ImportFileError(gettext("The file has a header row but no participants."), code="empty")
+    checked = CheckedSheet(rows=[], problems=[], headers={key: sheet.headers[position] for key, position in index.items()})
+    roles = list(roles)
+    prefixes = _prefix_lookup()
+    provinces = _province_lookup()
+    first_row_of = {}  # same_person_keys(...) -> the first row that has it
     for number, cells in sheet.rows:
-        parsed, row_problems = checker.check(number, cells, index, sheet.headers)
-        problems.extend(row_problems)
-        rows.append(parsed)
-        data = parsed.data
-        if data["national_id"] and not any(p.column == sheet.headers[index["national_id"]] for p in row_problems):
-            first = seen_ids.setdefault(data["national_id"], number)
+        problems = []
+        values = {key: cells[position] if position < len(cells) else "" for key, position in index.items()}
+        for key, value in values.items():
+            if value.startswith("="):
+                problems.append(Problem(number, checked.column(key), gettext(
+                    "formulas are not accepted; copy the cell and paste it as a value")))
+                values[key] = ""
+        formula_columns = {problem.column for problem in problems}
+
+        province_text = values.pop("province", "")
+        if province_text:
+            row_province = provinces.get(_norm_header(province_text))
+            if row_province is None:
+                problems.append(Problem(number, checked.column("province"),
+                                        gettext("unknown province “%(value)s”") % {"value": province_text}))
+            elif row_province.pk != province.pk:
+                problems.append(Problem(number, checked.column("province"), gettext(
+                    "this row is for %(row_province)s; this file can only register people of %(province)s")
+                    % {"row_province": row_province.name, "province": province.name}))
+        prefix = values.get("prefix", "")
+        values["prefix"] = prefixes.get(prefix) or prefixes.get(prefix.lower()) or prefix
+
+        form = ParticipantForm(data=values, roles=roles, province=province)
+        form.is_valid()
+        for key, messages in form.errors.items():
+            column = "" if key == NON_FIELD_ERRORS else checked.column(key)
+            if column not in formula_columns:  # an emptied formula cell is reported once, as a formula
+                problems.extend(Problem(number, column, message) for message in messages)
+
+        data = form.participant_data()
+        for same in same_person_keys(data):
+            first = first_row_of.setdefault(same, number)
             if first != number:
-                problems.append(Problem(number, sheet.headers[index["national_id"]],
-                                        gettext("the same national ID is already in row %(row)s of this file") % {"row": first}))
-        name_key = (data["first_name"], data["last_name"], data["phone"])
-        if all(name_key):
-            first = seen_names.setdefault(name_key, number)
-            if first != number:
-                problems.append(Problem(number, sheet.headers[index["first_name"]],
-                                        gettext("the same name and phone are already in row %(row)s of this file") % {"row": first}))
-    return rows, problems
+                if same[0] == "national_id":
+                    problems.append(Problem(number, checked.column("national_id"), gettext(
+                        "the same national ID is already in row %(row)s of this file") % {"row": first}))
+                else:
+                    problems.append(Problem(number, checked.column("first_name"), gettext(
+                        "the same name and phone are already in row %(row)s of this file") % {"row": first}))
+        checked.rows.append(ParsedRow(number, data))
+        checked.problems.extend(problems)
+    return checked
 
 
 # --- the template ---------------------------------------------------------------------------------------
@@ -437,10 +369,6 @@ def check_rows(sheet, session, province):
 
 def template_bytes(roles=None, province=None):
     """The blank import template: Thai headers, one valid example row, drop-downs for prefix and role."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     roles = list(roles if roles is not None else RoleCategory.objects.all())
     workbook = Workbook()
     sheet = workbook.active

@@ -25,6 +25,18 @@ def expected_at(registration_venue_id, registration_province_id, venue):
     return not venue.is_host and venue.province_id == registration_province_id
 
 
+def same_person_keys(data):
+    """The duplicate rule, the one place it is written: two registrations of a session are the same person
+    when they share a national ID, or the first name, last name and phone. Returns the keys `data` (a mapping
+    of cleaned participant fields) can match on; the two UniqueConstraints below hold the same rule."""
+    keys = []
+    if data.get("national_id"):
+        keys.append(("national_id", data["national_id"]))
+    if data.get("first_name") and data.get("last_name") and data.get("phone"):
+        keys.append(("name_phone", data["first_name"], data["last_name"], data["phone"]))
+    return keys
+
+
 def home_venue_id(registration_venue_id, registration_province_id, provincial_venue_by_province):
     """`expected_at` resolved to one venue id, for counting a registration in one venue's row."""
     return registration_venue_id or provincial_venue_by_province.get(registration_province_id)
@@ -51,6 +63,10 @@ class RegistrationStatus(models.TextChoices):
 class RegistrationQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=RegistrationStatus.ACTIVE)
+
+    def in_list_order(self):
+        """The order every shown list uses (pages, exports, PDFs): by province, role, then name."""
+        return self.order_by("province__code", "role__order", "role__code", "first_name", "last_name", "pk")
 
 
 class Registration(models.Model):

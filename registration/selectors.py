@@ -5,9 +5,9 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from meetings.models import Quota
+from meetings.models import Quota, RoleCategory
+from meetings.permissions import is_central, scope_to_user
 from registration.models import Registration, RegistrationStatus
-from meetings.permissions import is_central, scope_to_user, user_province
 from registration.thai_phone import normalise_phone
 from registration.tokens import read_personal_token
 
@@ -16,6 +16,11 @@ def get_registrations_for_user(user, session):
     """Registrations of `session` the user may see: all for central staff, their province's for an officer."""
     registrations = Registration.objects.filter(session=session).select_related("province", "role", "venue")
     return scope_to_user(registrations, user)
+
+
+def roles_with_seats(session, province):
+    """The role categories `session` has seats for in `province`: what the participant form offers."""
+    return RoleCategory.objects.filter(quota__session=session, quota__province=province).distinct()
 
 
 def get_registration_for_user(user, session, pk):
@@ -46,13 +51,6 @@ def filter_registrations(registrations, q="", province=None, role=None, status="
     return registrations
 
 
-def province_for_user(user, requested=None):
-    """The province a user acts for: an officer's own; for central staff the requested one (or None)."""
-    if is_central(user):
-        return requested
-    return user_province(user)
-
-
 def quota_rows(session, user, province=None):
     """Quota cells with seats used, as the list page shows them: per province and role, or totals per role."""
     quotas = scope_to_user(Quota.objects.filter(session=session), user).select_related("role", "province")
@@ -63,7 +61,7 @@ def quota_rows(session, user, province=None):
     # One grouped count instead of Quota.with_used(): that joins every quota with every registration.
     used = {
         (row["province_id"], row["role_id"]): row["n"]
-        for row in registrations.order_by().values("province_id", "role_id").annotate(n=Count("id"))
+        for row in registrations.values("province_id", "role_id").annotate(n=Count("id"))
     }
     cells = [{"role": q.role, "province": q.province, "seats": q.seats, "used": used.get((q.province_id, q.role_id), 0)}
              for q in quotas]

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,31 +20,38 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from meetings.exports import csv_response, xlsx_response
+from meetings.errors import add_error_message, add_form_error
+from meetings.exports import XLSX_TYPE, csv_response, download_response, xlsx_response
 from meetings.models import Province, RoleCategory
-from registration.models import RegistrationStatus
 from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import is_central, staff_required, user_province
 from meetings.qr import qr_png_data_uri, qr_svg
+from meetings.selectors import get_session_for_user
+from meetings.views import calendar_response
+from registration.errors import ImportFileError, ImportRejected, RegistrationError
 from registration.forms import (
     ImportUploadForm,
     ParticipantForm,
     ProvinceChoiceForm,
     RegistrationFilterForm,
 )
-from registration.imports import TEMPLATE_FILENAME, ImportFileError, template_bytes
+from registration.imports import TEMPLATE_FILENAME, check_file_size, template_bytes
+from registration.models import Registration, RegistrationStatus
+from registration.personal_cookie import remember_personal_token
 from registration.selectors import (
-    get_registration_by_token,
     filter_registrations,
+    get_registration_by_token,
     get_registration_for_user,
     get_registrations_for_user,
     quota_rows,
+    roles_with_seats,
 )
 from registration.services import (
-    ImportRejected,
-    RegistrationError,
+    can_change,
     cancel_registration,
+    check_can_change,
     import_participants,
+    register_participant,
     reissue_personal_link,
     reissue_ticket,
     reveal_national_id,
@@ -52,9 +60,6 @@ from registration.services import (
     substitute_registration,
     update_participant,
 )
-from meetings.selectors import get_session_for_user
-from meetings.views import calendar_response
-from registration.personal_cookie import remember_personal_token
 
 IMPORT_SALT = "prachum.registration.import-preview"
 IMPORT_MAX_AGE = 60 * 60  # an officer has an hour between preview and confirm
@@ -74,12 +79,8 @@ def _acting_province(request, value=None):
     return get_object_or_404(Province, code=value)
 
 
-def _roles_for(session, province):
-    return RoleCategory.objects.filter(quota__session=session, quota__province=province).distinct()
-
-
 def _can_change(request, session):
-    return is_central(request.user) or session.is_registration_open()
+    return can_change(actor=request.user, session=session)
 
 
 def _list_url(session):
@@ -91,6 +92,7 @@ def _detail_url(registration):
 
 
 def _filtered(request, session):
+    """The list page's and the exports' registrations, filtered as the form asks, in list order."""
     central = is_central(request.user)
     form = RegistrationFilterForm(request.GET or None, central=central)
     registrations = get_registrations_for_user(request.user, session)
@@ -100,7 +102,7 @@ def _filtered(request, session):
         registrations = filter_registrations(registrations, **filters)
     else:
         registrations = filter_registrations(registrations)
-    return form, registrations, filters
+    return form, registrations.in_list_order(), filters
 
 
 # --- list and exports -----------------------------------------------------------------------------------
@@ -144,8 +146,6 @@ EXPORT_FIELDS = (
 
 
 def _export_headers():
-    from registration.models import Registration
-
     labels = {name: str(Registration._meta.get_field(name).verbose_name) for name, _ in EXPORT_FIELDS}
     return [gettext("No."), *[labels[name] for name, _ in EXPORT_FIELDS]]
 
@@ -173,18 +173,18 @@ def registration_create(request, session_pk):
         # Central staff pick the province first; its quotas decide the roles on offer.
         return render(request, "registration/choose_province.html", {
             "session": session, "form": ProvinceChoiceForm(), "next": "registration_create"})
-    if not _can_change(request, session):
-        messages.error(request, gettext("Registration for this session is closed. Only central staff can change registrations now."))
+    try:
+        check_can_change(actor=request.user, session=session, province=province)
+    except RegistrationError as error:
+        add_error_message(request, error)
         return redirect(_list_url(session))
-    roles = _roles_for(session, province)
-    form = ParticipantForm(request.POST or None, roles=roles)
+    form = ParticipantForm(request.POST or None, roles=roles_with_seats(session, province), province=province)
     if request.method == "POST" and form.is_valid():
-        from registration.services import register_participant
-
         try:
-            registration = register_participant(session, province, form.participant_data(), user=request.user)
+            registration = register_participant(
+                session=session, province=province, data=form.participant_data(), actor=request.user)
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, gettext("%(name)s is registered.") % {"name": registration.full_name})
             if "add_another" in request.POST:
@@ -221,9 +221,9 @@ def _post_action(request, session_pk, pk, action, success):
     session = _session(request, session_pk)
     registration = get_registration_for_user(request.user, session, pk)
     try:
-        result = action(registration, user=request.user)
+        result = action(registration=registration, actor=request.user)
     except RegistrationError as error:
-        messages.error(request, error.message)
+        add_error_message(request, error)
     else:
         messages.success(request, success % {"name": (result or registration).full_name})
     return redirect(_detail_url(registration))
@@ -269,10 +269,9 @@ def registration_reveal_id(request, session_pk, pk):
     session = _session(request, session_pk)
     registration = get_registration_for_user(request.user, session, pk)
     if not is_central(request.user):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
-    national_id = reveal_national_id(registration, request.user, request.META.get("REMOTE_ADDR"))
+    national_id = reveal_national_id(
+        registration=registration, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
     response = _render_detail(request, session, registration, revealed_id=national_id or "-")
     response["Cache-Control"] = "no-store"
     return response
@@ -286,9 +285,9 @@ def registration_edit(request, session_pk, pk):
     form = ParticipantForm(request.POST or None, instance=registration, with_role=False)
     if request.method == "POST" and form.is_valid():
         try:
-            update_participant(registration, form.participant_data(), user=request.user)
+            update_participant(registration=registration, data=form.participant_data(), actor=request.user)
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, gettext("The details of %(name)s are saved.") % {"name": registration.full_name})
             return redirect(_detail_url(registration))
@@ -304,9 +303,9 @@ def registration_substitute(request, session_pk, pk):
     form = ParticipantForm(request.POST or None, with_role=False)
     if request.method == "POST" and form.is_valid():
         try:
-            substitute = substitute_registration(registration, form.participant_data(), user=request.user)
+            substitute = substitute_registration(registration=registration, data=form.participant_data(), actor=request.user)
         except RegistrationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, gettext("%(name)s now takes the seat of %(old)s.")
                              % {"name": substitute.full_name, "old": registration.full_name})
@@ -352,9 +351,7 @@ def _staged_path(name):
 def registration_import_template(request, session_pk):
     session = _session(request, session_pk)
     province = _acting_province(request, request.GET.get("province"))
-    roles = _roles_for(session, province) if province else RoleCategory.objects.filter(quota__session=session).distinct()
-    from meetings.exports import download_response, XLSX_TYPE
-
+    roles = roles_with_seats(session, province) if province else RoleCategory.objects.filter(quota__session=session).distinct()
     return download_response(template_bytes(roles=list(roles), province=province), TEMPLATE_FILENAME, XLSX_TYPE)
 
 
@@ -376,15 +373,18 @@ def registration_import(request, session_pk):
     province = province_form.cleaned_data["province"] if central else user_province(request.user)
     context["province"] = province
     upload = form.cleaned_data["file"]
-    content = upload.read()
     try:
-        result = import_participants(session, province, content, upload.name, user=request.user, dry_run=True)
-    except (ImportFileError, RegistrationError) as error:
-        form.add_error("file", error.message)
-        return render(request, "registration/import.html", context, status=400)
+        check_file_size(upload.size)  # before reading it into memory
+        content = upload.read()
+        result = import_participants(session=session, province=province, content=content, filename=upload.name,
+                                     actor=request.user, dry_run=True)
     except ImportRejected as rejected:
-        context.update({"problems": rejected.problems, "filename": upload.name})
+        add_error_message(request, rejected)
+        context.update({"problems": rejected.details["problems"], "filename": upload.name})
         return render(request, "registration/import_preview.html", context, status=400)
+    except RegistrationError as error:
+        add_form_error(form, error)
+        return render(request, "registration/import.html", context, status=400)
     staged = _stage_upload(content)
     signed = signing.dumps(
         {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk,
@@ -403,7 +403,8 @@ def registration_import_confirm(request, session_pk):
     try:
         payload = signing.loads(request.POST.get("upload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
     except signing.BadSignature:
-        messages.error(request, gettext("This preview has expired or is not valid. Upload the file again."))
+        add_error_message(request, ImportFileError(
+            gettext("This preview has expired or is not valid. Upload the file again."), code="preview_expired"))
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     if payload.get("s") != session.pk or payload.get("u") != request.user.pk:
         raise Http404
@@ -414,19 +415,21 @@ def registration_import_confirm(request, session_pk):
     try:
         content = path.read_bytes()
     except OSError:
-        messages.error(request, gettext("This preview was already imported or has expired. Upload the file again."))
+        add_error_message(request, ImportFileError(
+            gettext("This preview was already imported or has expired. Upload the file again."), code="preview_used"))
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     if hashlib.sha256(content).hexdigest() != payload.get("h"):
         raise Http404
     try:
-        result = import_participants(session, province, content, "", user=request.user)
-    except (ImportFileError, RegistrationError) as error:
-        messages.error(request, error.message)
-        return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
+        result = import_participants(session=session, province=province, content=content, actor=request.user)
     except ImportRejected as rejected:
         # Something changed since the preview (a seat taken, a person registered elsewhere): show why.
+        add_error_message(request, rejected)
         return render(request, "registration/import_preview.html", {
-            "session": session, "province": province, "problems": rejected.problems}, status=400)
+            "session": session, "province": province, "problems": rejected.details["problems"]}, status=400)
+    except RegistrationError as error:
+        add_error_message(request, error)
+        return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     path.unlink(missing_ok=True)
     messages.success(request, gettext(
         "Imported %(created)s people for %(province)s; %(skipped)s were already registered and were skipped.")
@@ -440,11 +443,11 @@ def registration_import_confirm(request, session_pk):
 
 def _printable_registrations(request, session):
     """Active registrations for a PDF: an officer's province; central staff choose one province or all."""
-    registrations = get_registrations_for_user(request.user, session).filter(status=RegistrationStatus.ACTIVE)
+    registrations = get_registrations_for_user(request.user, session).active()
     code = request.GET.get("province", "")
     if is_central(request.user) and code and code != "all":
         registrations = registrations.filter(province=get_object_or_404(Province, code=code))
-    return registrations.order_by("province__code", "role__order", "first_name", "last_name")
+    return registrations.in_list_order()
 
 
 def _by_province(registrations):

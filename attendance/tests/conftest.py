@@ -65,3 +65,38 @@ def services(request):
     assert redis_url, "REDIS_URL must be set for the services tests"
     assert connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL for the services tests"
     return {"DATABASE_URL": _database_url(), "REDIS_URL": redis_url, "SECRET_KEY": settings.SECRET_KEY}
+
+
+# --- browser tests (Debian's chromium via Playwright) ---------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser_launcher(monkeypatch):
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
+    # still plain synchronous code (the server runs in its own thread).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is required for browser tests (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = []
+
+        def launch(extra_args=()):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*BASE_ARGS, *extra_args])
+            launched.append(browser)
+            return browser
+
+        yield launch
+        for browser in launched:
+            browser.close()
+
+
+@pytest.fixture
+def live_site(live_server, settings):
+    settings.SITE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    return live_server

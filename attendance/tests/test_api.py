@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def device(lampang_venue, lampang_officer):
-    device, token = issue_scanner_device(venue=lampang_venue, name="โต๊ะลงทะเบียน 1", user=lampang_officer)
+    device, token = issue_scanner_device(venue=lampang_venue, name="โต๊ะลงทะเบียน 1", actor=lampang_officer)
     device.plain_token = token
     return device
 
@@ -62,7 +62,10 @@ def test_other_sessions_attendee_is_refused(client, device):
     assert response.status_code == 400 and response.json()["code"] == "wrong_session"
     assert "registration" not in response.json() or response.json()["registration"] is None
     lookup = client.get("/api/registrations/lookup", {"code": other.get_personal_url()}, **auth(device))
-    assert lookup.status_code == 400 and lookup.json()["code"] == "wrong_session"
+    assert lookup.status_code == 400
+    # The one JSON shape of a refusal (meetings.errors.error_json), naming nobody of the other session.
+    assert set(lookup.json()) == {"code", "message", "details"}
+    assert lookup.json()["code"] == "wrong_session" and lookup.json()["details"] is None
 
 
 @pytest.mark.parametrize("header", [None, "Bearer ", "Bearer prd_nonsense", "Token abc", "Basic dXNlcjpwYXNz"])
@@ -74,9 +77,18 @@ def test_missing_or_bad_token_is_401(client, attendee, header):
 
 
 def test_revoked_device_is_refused(client, device, attendee, lampang_officer):
-    revoke_scanner_device(device=device, user=lampang_officer)
+    revoke_scanner_device(device=device, actor=lampang_officer)
     assert post_checkin(client, device, attendee.get_personal_url()).status_code == 401
     assert client.get("/api/stats", **auth(device)).status_code == 401
+
+
+def test_a_second_revocation_keeps_the_first(device, lampang_officer, central_organiser):
+    first = revoke_scanner_device(device=device, actor=lampang_officer).revoked_at
+    stale = ScannerDevice.objects.get(pk=device.pk)
+    stale.revoked_at = stale.revoked_by = None  # a copy read before the first revocation
+    again = revoke_scanner_device(device=stale, actor=central_organiser)
+    assert (again.revoked_at, again.revoked_by) == (first, lampang_officer)
+    assert ScannerDevice.objects.filter(pk=device.pk, revoked_at=first, revoked_by=lampang_officer).exists()
     assert not CheckIn.objects.exists()
 
 
@@ -122,7 +134,7 @@ def test_docs_page_uses_no_cdn(client):
 
 def test_device_of_another_session_cannot_check_in_here(client, attendee, lampang_officer):
     elsewhere = make_venue(make_session(), "TH-52")
-    device, token = issue_scanner_device(venue=elsewhere, name="x", user=lampang_officer)
+    device, token = issue_scanner_device(venue=elsewhere, name="x", actor=lampang_officer)
     response = client.post("/api/checkins", {"code": attendee.get_personal_url(), "nonce": "z"},
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 400 and response.json()["code"] == "wrong_session"

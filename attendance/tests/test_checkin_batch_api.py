@@ -14,9 +14,9 @@ from attendance.api import BATCH_MAX
 from attendance.models import CheckIn, CheckInEvent, ScannerStatus
 from attendance.services import CLOCK_GRACE, issue_scanner_device, revoke_scanner_device
 from meetings.models import Profile
+from meetings.tests.factories import make_session
 from registration.models import RegistrationStatus
 from registration.services import reissue_ticket
-from meetings.tests.factories import make_session, make_venue
 from registration.tests.factories import make_registration
 from registration.tickets import _b64decode
 
@@ -66,7 +66,7 @@ def desk(transport, lampang_officer, lampang_venue):
 
 @pytest.fixture
 def device_caller(transport, lampang_venue, lampang_officer):
-    device, token = issue_scanner_device(venue=lampang_venue, name="เครื่องสแกน 1", user=lampang_officer)
+    device, token = issue_scanner_device(venue=lampang_venue, name="เครื่องสแกน 1", actor=lampang_officer)
     caller = Caller(transport, enforce_csrf=False)
     caller.headers["Authorization"] = f"Bearer {token}"
     caller.device = device
@@ -94,7 +94,7 @@ def test_offline_scans_are_recorded_at_their_scanned_times(desk, lampang_venue, 
     results = response.json()["results"]
     assert [r["code"] for r in results] == ["ok"] * 5
     assert [r["nonce"] for r in results] == [s["nonce"] for s in scans]
-    for scan, checkin in zip(scans, CheckIn.objects.order_by("checked_in_at")):
+    for scan, checkin in zip(scans, CheckIn.objects.order_by("checked_in_at"), strict=True):
         assert checkin.checked_in_at == datetime.datetime.fromisoformat(scan["scanned_at"])
         assert checkin.nonce == scan["nonce"] and checkin.method == "scanner" and checkin.recorded_by == lampang_officer
     assert CheckInEvent.objects.count() == 5
@@ -132,7 +132,7 @@ def test_more_scans_than_the_limit_are_refused_whole(desk, lampang_venue, attend
     scans = [scan_of(attendee) for _ in range(BATCH_MAX + 1)]
     response = upload(desk, lampang_venue, scans, client={"id": "desk-1", "pending": 300})
     assert response.status_code == 400 and response.json()["code"] == "too_many_scans"
-    assert str(BATCH_MAX) in response.json()["message"]
+    assert str(BATCH_MAX) in response.json()["message"] and response.json()["details"] == {"max": BATCH_MAX}
     assert not CheckIn.objects.exists() and not ScannerStatus.objects.exists()
 
 
@@ -182,7 +182,7 @@ def test_scan_missing_a_part_is_a_bad_scan_and_the_rest_still_count(desk, lampan
 
 def test_replaced_badge_is_refused(desk, lampang_venue, attendee, lampang_officer):
     old = scan_of(attendee)
-    reissue_ticket(attendee, user=lampang_officer)
+    reissue_ticket(registration=attendee, actor=lampang_officer)
     (result,) = upload(desk, lampang_venue, [old]).json()["results"]
     assert result["code"] == "revoked" and not CheckIn.objects.exists()
 
@@ -240,7 +240,7 @@ def test_device_uploads_for_its_own_venue_only(device_caller, lampang_venue, chi
 
 def test_revoked_device_token_stops_the_next_scan(device_caller, lampang_officer, attendee, open_session, lampang_venue):
     assert device_caller.post(BATCH, {"scans": [scan_of(attendee)]}).status_code == 200
-    revoke_scanner_device(device=device_caller.device, user=lampang_officer)
+    revoke_scanner_device(device=device_caller.device, actor=lampang_officer)
     other = make_registration(open_session, "TH-52", venue=lampang_venue)
     assert device_caller.post(BATCH, {"scans": [scan_of(other)]}).status_code == 401
     assert device_caller.post("/api/checkins", {"code": other.get_ticket(), "nonce": "x"}).status_code == 401
@@ -249,7 +249,7 @@ def test_revoked_device_token_stops_the_next_scan(device_caller, lampang_officer
 
 def test_snapshot_lets_a_scanner_verify_tickets_offline(desk, lampang_venue, chiangmai_venue, attendee, open_session, chiangmai_attendee, lampang_officer):
     cancelled = make_registration(open_session, "TH-52", venue=lampang_venue, status=RegistrationStatus.CANCELLED)
-    reissue_ticket(attendee, user=lampang_officer)
+    reissue_ticket(registration=attendee, actor=lampang_officer)
     from attendance.services import perform_checkin
 
     perform_checkin(session=open_session, method="scanner", scanned=chiangmai_attendee.get_ticket(), venue=chiangmai_venue)

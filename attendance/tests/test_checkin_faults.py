@@ -40,7 +40,7 @@ def post(url, token, path, body, timeout=30):
 def door(open_session, lampang_venue):
     """A Lampang venue with 150 registered people and a scanner device."""
     people = [make_registration(open_session, "TH-52", venue=lampang_venue) for _ in range(150)]
-    _device, token = issue_scanner_device(venue=lampang_venue, name="โต๊ะ 1", user=make_user(kind="central"))
+    _device, token = issue_scanner_device(venue=lampang_venue, name="โต๊ะ 1", actor=make_user(kind="central"))
     scans = [
         {"code": person.get_ticket(), "nonce": uuid.uuid4().hex, "scanned_at": timezone.localtime().isoformat()}
         for person in people

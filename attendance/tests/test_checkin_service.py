@@ -10,7 +10,9 @@ from django.utils import timezone, translation
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.services import (
     ALREADY_CHECKED_IN,
+    CLOCK_GRACE,
     FUTURE_TIME,
+    MESSAGES,
     NOT_OPEN,
     OK,
     RESULT_CODES,
@@ -18,16 +20,14 @@ from attendance.services import (
     UNKNOWN_TOKEN,
     WRONG_SESSION,
     WRONG_VENUE,
-    CLOCK_GRACE,
-    MESSAGES,
     CheckinError,
     extract_personal_token,
     perform_checkin,
     undo_checkin,
 )
+from meetings.tests.factories import make_session
 from registration.models import RegistrationStatus
 from registration.services import reissue_ticket
-from meetings.tests.factories import make_session
 from registration.tests.factories import make_registration
 from registration.tokens import make_personal_token
 
@@ -54,7 +54,7 @@ def scan(session, registration_or_text, venue, **kwargs):
 
 
 def test_ok_records_checkin_and_audit_event(open_session, lampang_venue, attendee, lampang_officer):
-    result = scan(open_session, attendee, lampang_venue, user=lampang_officer, ip_address="10.0.0.5")
+    result = scan(open_session, attendee, lampang_venue, actor=lampang_officer, ip_address="10.0.0.5")
     assert result.code == OK and result.created
     checkin = CheckIn.objects.get(registration=attendee)
     assert checkin.venue == lampang_venue and checkin.method == "scanner" and not checkin.wrong_venue
@@ -104,7 +104,7 @@ def test_revoked_link_is_refused_but_the_badge_still_checks_in(open_session, lam
 
 def test_replaced_badge_is_refused(open_session, lampang_venue, attendee, lampang_officer):
     old_ticket = attendee.get_ticket()
-    reissue_ticket(attendee, user=lampang_officer)
+    reissue_ticket(registration=attendee, actor=lampang_officer)
     result = perform_checkin(session=open_session, method="scanner", scanned=old_ticket, venue=lampang_venue)
     assert result.code == REVOKED and "บัตรใหม่" in result.message  # "replaced by a newer badge", in Thai
     assert not CheckIn.objects.exists()
@@ -257,7 +257,7 @@ def test_rejected_checkin_sends_no_broadcast(open_session, lampang_venue, django
 def test_undo_by_central_staff_with_reason(open_session, lampang_venue, attendee, central_organiser, django_capture_on_commit_callbacks):
     scan(open_session, attendee, lampang_venue)
     with django_capture_on_commit_callbacks() as callbacks:
-        undo_checkin(registration=attendee, user=central_organiser, reason="สแกนผิดคน")
+        undo_checkin(registration=attendee, actor=central_organiser, reason="สแกนผิดคน")
     assert len(callbacks) == 1
     assert not CheckIn.objects.exists()
     undo = CheckInEvent.objects.get(action="undo")
@@ -273,14 +273,14 @@ def test_undo_by_central_staff_with_reason(open_session, lampang_venue, attendee
 def test_undo_refusals(request, open_session, lampang_venue, attendee, who, reason, code):
     scan(open_session, attendee, lampang_venue)
     with pytest.raises(CheckinError) as error:
-        undo_checkin(registration=attendee, user=request.getfixturevalue(who), reason=reason)
+        undo_checkin(registration=attendee, actor=request.getfixturevalue(who), reason=reason)
     assert error.value.code == code
     assert CheckIn.objects.count() == 1
 
 
 def test_undo_of_absent_person(attendee, central_organiser):
     with pytest.raises(CheckinError) as error:
-        undo_checkin(registration=attendee, user=central_organiser, reason="ทดสอบ")
+        undo_checkin(registration=attendee, actor=central_organiser, reason="ทดสอบ")
     assert error.value.code == "not_checked_in"
 
 

@@ -7,16 +7,16 @@ import logging
 import pytest
 import pytest_asyncio
 from channels.db import database_sync_to_async
-from django.utils import timezone
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from attendance.broadcast import close_attendance_relay
 from attendance.models import CheckIn
 from attendance.tests.checkins import record_checkin
 from attendance.tests.faults import TcpProxy
 from attendance.tests.sockets import communicator, session_cookie_for
-from registration.models import Registration
 from meetings.tests.factories import make_session
+from registration.models import Registration
 from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

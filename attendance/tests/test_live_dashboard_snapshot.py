@@ -12,13 +12,13 @@ from attendance.groups import attendance_group
 from attendance.models import CheckIn
 from attendance.selectors import FEED_SIZE, dashboard_view, get_attendance_snapshot
 from attendance.tests.checkins import record_checkin
-from registration.services import cancel_registration
 from meetings.tests.factories import make_session, make_user, make_venue
+from registration.services import cancel_registration
 from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
 
-START = datetime.datetime(2021, 11, 25, 2, 0, tzinfo=datetime.timezone.utc)  # 09:00 in Bangkok
+START = datetime.datetime(2021, 11, 25, 2, 0, tzinfo=datetime.UTC)  # 09:00 in Bangkok
 EARLY = START - datetime.timedelta(minutes=20)
 LATE = START + datetime.timedelta(minutes=5)
 
@@ -33,7 +33,7 @@ def morning():
     record_checkin(lampang[1], at=LATE)
     record_checkin(chiangmai[0], at=EARLY + datetime.timedelta(minutes=1), venue=make_venue(session, "TH-10", is_host=True))
     record_checkin(cancelled, at=EARLY)
-    cancel_registration(cancelled, user=make_user(kind="central"))  # cancelled afterwards: does not count
+    cancel_registration(registration=cancelled, actor=make_user(kind="central"))  # cancelled afterwards: does not count
     return session
 
 

@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from django.utils import timezone
 from django.db import transaction
+from django.utils import timezone
 
 from attendance import broadcast
 from attendance.broadcast import close_attendance_relay, flush_attendance_broadcasts, notify_attendance
@@ -17,8 +17,8 @@ from attendance.models import CheckIn
 from attendance.tests.checkins import record_checkin
 from attendance.tests.sockets import communicator, session_cookie_for
 from meetings.models import SessionStatus
-from registration.models import Registration
 from meetings.tests.factories import make_session
+from registration.models import Registration
 from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

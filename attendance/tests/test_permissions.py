@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from attendance.models import CheckIn, ScannerStatus
-
 from attendance.services import issue_scanner_device
 from attendance.venue_codes import make_venue_code
 
@@ -42,7 +41,7 @@ MATRIX = [
     ("manual_checkin", "post", "/sessions/{s}/checkins/manual/", CENTRAL_ONLY_POST),
     ("undo_checkin", "post", "/sessions/{s}/checkins/{r}/undo/", CENTRAL_ONLY_POST),
     ("self_checkin", "get", "/c/{code}/", PUBLIC),
-    ("self_checkin_forget", "post", "/c/forget/", {who: 302 for who in PUBLIC}),
+    ("self_checkin_forget", "post", "/c/forget/", dict.fromkeys(PUBLIC, 302)),
     ("scanner_manifest", "get", "/sessions/{s}/venues/{v}/scanner/manifest.webmanifest", STAFF_VENUE),
     ("scanner_service_worker", "get", "/scanner-sw.js", PUBLIC),  # code only: no data, no venue
 ]
@@ -65,7 +64,7 @@ def people(lampang_officer, chiangmai_officer, central_organiser):
 @pytest.mark.parametrize("who", [ANON, ATTENDEE, LAMPANG, CHIANGMAI, CENTRAL])
 @pytest.mark.parametrize("name,method,template,expected", MATRIX, ids=[row[0] for row in MATRIX])
 def test_permission_matrix(client, people, who, name, method, template, expected, open_session, lampang_venue, attendee, lampang_officer):
-    device, _token = issue_scanner_device(venue=lampang_venue, name="d", user=lampang_officer)
+    device, _token = issue_scanner_device(venue=lampang_venue, name="d", actor=lampang_officer)
     url = template.format(s=open_session.pk, v=lampang_venue.pk, d=device.pk, r=attendee.pk, code=make_venue_code(lampang_venue.pk, time.time()))
     if people[who] is not None:
         client.force_login(people[who])
@@ -120,7 +119,7 @@ def test_officer_checkin_home_lists_only_own_venue(client, lampang_officer, open
 
 
 def test_officer_cannot_revoke_another_venues_device(client, chiangmai_officer, lampang_venue, lampang_officer):
-    device, _ = issue_scanner_device(venue=lampang_venue, name="d", user=lampang_officer)
+    device, _ = issue_scanner_device(venue=lampang_venue, name="d", actor=lampang_officer)
     client.force_login(chiangmai_officer)
     assert client.post(f"/sessions/{lampang_venue.session_id}/venues/{lampang_venue.pk}/devices/{device.pk}/revoke/").status_code == 404
     device.refresh_from_db()

@@ -1,8 +1,8 @@
 """The desk scanner in a real browser (Debian's chromium via Playwright): a fake camera that
 shows a participant's QR code, and the manual search fallback. The offline behaviour (outbox,
-service worker, conflicts) is in test_scanner_offline_browser.py, which shares these helpers."""
+service worker, conflicts) is in test_scanner_offline_browser.py, which shares these helpers; the
+browser_launcher and live_site fixtures are in conftest.py."""
 import io
-import os
 
 import pytest
 from django.conf import settings
@@ -14,8 +14,6 @@ from registration.tickets import make_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-BASE_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CAMERA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
 
@@ -48,28 +46,6 @@ def write_y4m_sequence(pngs, path, frames_each=5, width=480, height=480, fps=10)
                 out.write(frame)
 
 
-@pytest.fixture
-def browser_launcher(monkeypatch):
-    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
-    # still plain synchronous code (the server runs in its own thread).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is required for browser tests (make system-deps)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = []
-
-        def launch(extra_args=()):
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[*BASE_ARGS, *extra_args])
-            launched.append(browser)
-            return browser
-
-        yield launch
-        for browser in launched:
-            browser.close()
-
-
 def logged_in_page(browser, live_server, user, viewport=None):
     client = Client()
     client.force_login(user)
@@ -89,13 +65,6 @@ def open_scanner(page, live_server, venue):
     """Load the scanner page and wait until it holds the snapshot and works offline."""
     page.goto(scanner_url(live_server, venue))
     page.wait_for_function("document.getElementById('scanner').dataset.offlineReady === '1'", timeout=15000)
-
-
-@pytest.fixture
-def live_site(live_server, settings):
-    settings.SITE_URL = live_server.url
-    settings.ALLOWED_HOSTS = ["*"]
-    return live_server
 
 
 def test_camera_reads_a_ticket_decides_green_and_uploads_it(browser_launcher, live_site, lampang_officer, lampang_venue, attendee, tmp_path):

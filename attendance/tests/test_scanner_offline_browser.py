@@ -17,17 +17,15 @@ from django.utils import timezone
 
 from attendance.models import CheckIn, CheckInMethod
 from attendance.services import perform_checkin
-from attendance.tests.test_scanner_browser import (  # noqa: F401 (browser_launcher, live_site: fixtures)
-    browser_launcher,
-    live_site,
+from attendance.tests.test_scanner_browser import (
     logged_in_page,
     open_scanner,
     write_y4m_sequence,
 )
-from registration.models import RegistrationStatus
 from meetings.qr import qr_png
-from registration.services import reissue_ticket
 from meetings.tests.factories import make_session
+from registration.models import RegistrationStatus
+from registration.services import reissue_ticket
 from registration.tests.factories import make_registration
 from registration.tickets import PAYLOAD, PREFIX, encode_ticket, make_ticket
 
@@ -165,10 +163,10 @@ def test_tampered_ticket_red_offline(desk, open_session, attendee):
     assert scan(desk, ticket)["level"] == "success"  # the genuine ticket still passes
 
 
-def test_revoked_ticket_red_after_next_snapshot(desk, open_session, lampang_venue, attendee, lampang_people):
+def test_revoked_ticket_red_after_next_snapshot(desk, open_session, lampang_venue, attendee, lampang_people, lampang_officer):
     old_ticket = make_ticket(attendee)
     cancelled = lampang_people[0]
-    reissue_ticket(attendee)
+    reissue_ticket(registration=attendee, actor=lampang_officer)
     type(cancelled).objects.filter(pk=cancelled.pk).update(status=RegistrationStatus.CANCELLED)
     desk.evaluate("prachumScanner.refreshSnapshot()")
     desk.context.set_offline(True)

@@ -10,11 +10,10 @@ from PIL import Image
 
 from attendance import venue_codes
 from attendance.models import CheckIn, CheckInEvent
-from registration.personal_cookie import COOKIE_NAME
 from attendance.venue_codes import GRACE_SECONDS, ROTATION_SECONDS, VenueCodeError, make_venue_code, read_venue_code
 from meetings.qr import qr_png
 from meetings.tests.factories import make_session, make_venue
-from registration.tests.factories import make_registration
+from registration.personal_cookie import COOKIE_NAME
 
 T0 = 1_700_000_010.0  # 1700000010 is a multiple of 15: the start of a window
 

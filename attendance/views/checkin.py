@@ -13,16 +13,17 @@ from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.search import search_registrations_for_user
 from attendance.services import CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
-from registration.models import Registration
+from meetings.errors import add_error_message
 from meetings.permissions import central_required, is_central, scope_to_user, staff_required
 from meetings.selectors import get_session_for_user, get_venue_for_user
+from registration.models import Registration
 
 
 @staff_required
 def checkin_home(request, session_pk):
     """Where a venue's staff start: the venues they may scan at, with links to each tool."""
     session = get_session_for_user(request.user, session_pk)
-    venues = scope_to_user(session.venues.select_related("province"), request.user)
+    venues = scope_to_user(session.venues.select_related("province").in_list_order(), request.user)
     return render(request, "attendance/checkin_home.html", {"session": session, "venues": venues, "can_manage": is_central(request.user)})
 
 
@@ -130,7 +131,7 @@ def scan(request, session_pk, venue_pk):
             return json_error(_("Choose a participant from the search results."), "unknown_token", status=404)
         result = perform_checkin(
             session=venue.session, method=CheckInMethod.MANUAL, registration_id=registration_id, venue=venue,
-            user=request.user, nonce=nonce, ip_address=client_ip(request),
+            actor=request.user, nonce=nonce, ip_address=client_ip(request),
         )
     else:
         code = data.get("code")
@@ -138,7 +139,7 @@ def scan(request, session_pk, venue_pk):
             return json_error(_("Nothing was scanned."), "bad_request")
         result = perform_checkin(
             session=venue.session, method=CheckInMethod.SCANNER, scanned=code[:1000], venue=venue,
-            user=request.user, nonce=nonce, ip_address=client_ip(request),
+            actor=request.user, nonce=nonce, ip_address=client_ip(request),
         )
     return JsonResponse(result.as_dict())
 
@@ -202,7 +203,7 @@ def manual_checkin(request, session_pk):
         venue = session.venues.filter(province=registration.province, is_host=False).first()
     result = perform_checkin(
         session=session, method=CheckInMethod.MANUAL, registration_id=registration.pk, venue=venue,
-        user=request.user, reason=form.cleaned_data["reason"], nonce=request.POST.get("nonce", ""),
+        actor=request.user, reason=form.cleaned_data["reason"], nonce=request.POST.get("nonce", ""),
         ip_address=client_ip(request),
     )
     level = {"success": messages.SUCCESS, "warning": messages.WARNING}.get(result.level, messages.ERROR)
@@ -220,9 +221,9 @@ def undo(request, session_pk, registration_pk):
         messages.error(request, _("Give a reason for undoing the check-in."))
         return redirect("attendance:checkins", session_pk=session.pk)
     try:
-        undo_checkin(registration=registration, user=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request))
+        undo_checkin(registration=registration, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request))
     except CheckinError as error:
-        messages.error(request, error.message)
+        add_error_message(request, error)
     else:
         messages.success(request, _("Check-in of %(name)s undone.") % {"name": registration.full_name})
     return redirect("attendance:checkins", session_pk=session.pk)

@@ -18,7 +18,7 @@ def devices(request, session_pk, venue_pk):
     new_token = None
     form = ScannerDeviceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device, new_token = issue_scanner_device(venue=venue, name=form.cleaned_data["name"], user=request.user)
+        device, new_token = issue_scanner_device(venue=venue, name=form.cleaned_data["name"], actor=request.user)
         form = ScannerDeviceForm()
     response = render(request, "attendance/devices.html", {
         "venue": venue, "session": venue.session, "form": form, "new_token": new_token,
@@ -32,6 +32,6 @@ def devices(request, session_pk, venue_pk):
 def device_revoke(request, session_pk, venue_pk, pk):
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
     device = get_object_or_404(venue.scanner_devices, pk=pk)
-    revoke_scanner_device(device=device, user=request.user)
+    revoke_scanner_device(device=device, actor=request.user)
     messages.success(request, _("Device “%(name)s” can no longer check anyone in.") % {"name": device.name})
     return redirect("attendance:devices", session_pk=venue.session_id, venue_pk=venue.pk)

@@ -14,15 +14,15 @@ from django.views.decorators.http import require_POST
 
 from attendance.forms import PersonalLinkForm
 from attendance.models import CheckIn, CheckInMethod
-from registration.personal_cookie import forget_personal_token, remember_personal_token, remembered_personal_token
 from attendance.services import extract_personal_token, perform_checkin
 from attendance.venue_codes import ROTATION_SECONDS, VenueCodeError, make_venue_code, read_venue_code, seconds_left
 from attendance.views._common import client_ip
 from meetings.models import SessionStatus, Venue
-from registration.models import Registration
 from meetings.permissions import staff_required
 from meetings.qr import qr_svg
 from meetings.selectors import get_venue_for_user
+from registration.models import Registration
+from registration.personal_cookie import forget_personal_token, remember_personal_token, remembered_personal_token
 from registration.tokens import read_personal_token
 
 # A valid scan opens a confirmation form; the form is good for this long (the code itself

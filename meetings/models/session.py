@@ -136,6 +136,13 @@ class SessionChange(models.Model):
         return f"{self.session_id} {self.field}: {self.old_value} → {self.new_value}"
 
 
+class VenueQuerySet(models.QuerySet):
+    def in_list_order(self):
+        """The host venue first, then the remote venues by province code: the order of every list of venues
+        except the venue editor's, which orders by the Thai name of the province. Joins the provinces."""
+        return self.order_by("-is_host", "province__code", "pk")
+
+
 class Venue(models.Model):
     """Where people sit: the host venue, or one remote meeting room per province."""
 
@@ -152,8 +159,11 @@ class Venue(models.Model):
     vc_meeting_id = models.CharField(_("own meeting ID"), max_length=100, blank=True)
     vc_passcode = models.CharField(_("own passcode"), max_length=100, blank=True)
 
+    objects = VenueQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-is_host", "province__code"]
+        # No default ordering: one across the province relation would join provinces on every query.
+        # Lists order themselves (VenueQuerySet.in_list_order).
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         constraints = [

@@ -45,12 +45,12 @@ def test_january_date():
 
 def test_just_after_midnight_bangkok_is_already_the_new_year():
     # 17:30 UTC on 31 Dec 2021 is 00:30 on 1 Jan 2022 in Bangkok: a new BE year, 2565.
-    value = datetime.datetime(2021, 12, 31, 17, 30, tzinfo=datetime.timezone.utc)
+    value = datetime.datetime(2021, 12, 31, 17, 30, tzinfo=datetime.UTC)
     assert format_date(value, "long", lang="th") == "วันเสาร์ที่ 1 มกราคม พ.ศ. 2565 เวลา 00.30 น."
 
 
 def test_just_before_midnight_bangkok_is_still_the_old_year():
-    value = datetime.datetime(2021, 12, 31, 16, 59, tzinfo=datetime.timezone.utc)
+    value = datetime.datetime(2021, 12, 31, 16, 59, tzinfo=datetime.UTC)
     assert format_date(value, "medium", lang="th") == "31 ธันวาคม 2564"
 
 

@@ -1,7 +1,6 @@
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
-from django.utils import translation
 
 from meetings.demo import seed_meetings_demo as seed_demo
 from meetings.models import SessionStatus

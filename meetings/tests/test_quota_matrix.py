@@ -1,7 +1,10 @@
 """The quota matrix: 77 provinces × role categories in one form, column fill, totals, fixed query count."""
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
+from meetings import services
 from meetings.models import Province, Quota, RoleCategory
 from meetings.tests.factories import make_quota
 from registration.tests.factories import make_registration
@@ -134,3 +137,30 @@ def test_an_emptied_cell_removes_the_quota(client, central_organiser, session):
     data[f"q_{lampang.pk}_{committee.pk}"] = ""
     assert client.post(matrix_url(session), data).status_code == 302
     assert not Quota.objects.exists()
+
+
+def test_registrations_counted_while_saving_show_on_their_cells_and_nothing_is_saved(client, central_organiser, session, monkeypatch):
+    """The page's form checks against the seats used when it was read; the save counts again inside its
+    transaction. People registered in between make the save refuse, and the matrix shows which cell."""
+    lampang, committee = Province.objects.get(code="TH-52"), RoleCategory.objects.get(code="committee")
+    make_quota(session, "TH-52", "committee", 10)
+    for _ in range(3):
+        make_registration(session, "TH-52", "committee")
+    counted = services.used_seats
+    calls = []
+
+    def used_seats(session):
+        calls.append(session.pk)
+        return {} if len(calls) == 1 else counted(session)  # the page read before the three registered
+
+    monkeypatch.setattr(services, "used_seats", used_seats)
+    client.force_login(central_organiser)
+    response = client.post(matrix_url(session), {f"q_{lampang.pk}_{committee.pk}": "2"})
+    assert response.status_code == 200
+    assert len(calls) == 2
+    form = response.context["form"]
+    assert form.errors[f"q_{lampang.pk}_{committee.pk}"][0].startswith("ลำปาง")
+    with translation.override("th"):
+        summary = gettext("Some quotas are below the number of people already registered; nothing was saved.")
+    assert form.non_field_errors() == [summary]
+    assert list(Quota.objects.values_list("seats", flat=True)) == [10]

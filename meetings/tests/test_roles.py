@@ -2,8 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from meetings.permissions import is_central, scope_to_user, user_province
 from meetings.models import Venue
+from meetings.permissions import is_central, scope_to_user, user_province
 from meetings.tests.factories import make_session, make_venue
 
 pytestmark = pytest.mark.django_db

@@ -53,7 +53,7 @@ def test_a_moved_start_raises_the_sequence(client, seeded_like_session, central_
 
     _, before = read_event(client.get(reverse("meetings:session_ics", args=[seeded_like_session.pk])))
     services.update_session(
-        seeded_like_session, by=central_organiser, starts_at=seeded_like_session.starts_at + datetime.timedelta(minutes=30)
+        session=seeded_like_session, actor=central_organiser, starts_at=seeded_like_session.starts_at + datetime.timedelta(minutes=30)
     )
     _, after = read_event(client.get(reverse("meetings:session_ics", args=[seeded_like_session.pk])))
     assert after.decoded("sequence") > before.decoded("sequence")

@@ -6,7 +6,7 @@ from registration.tests.factories import make_registration
 
 
 @pytest.fixture
-def attendee(seeded_like_session):
+def attendee(seeded_like_session):  # noqa: F811  (the fixture imported above)
     """A registered Lampang committee member; reaches the platform only through a personal link."""
     venue = seeded_like_session.venues.get(province__code="TH-52", is_host=False)
     return make_registration(seeded_like_session, "TH-52", "committee", venue=venue)

@@ -1,6 +1,9 @@
 """Printables: the badge sheet's QR codes scan from a 150 dpi rendering; Thai renders in Sarabun."""
-import io
+import glob
+import os
+import re
 import subprocess
+import tempfile
 
 import pytest
 import zxingcpp
@@ -9,7 +12,7 @@ from PIL import Image
 
 from meetings.tests.factories import PASSWORD
 from registration.tests.factories import make_registration
-from registration.tests.registration_fixtures import *  # noqa: F401,F403
+from registration.tests.registration_fixtures import *  # noqa: F403
 from registration.tickets import read_ticket
 
 pytestmark = pytest.mark.django_db
@@ -17,18 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def pdf_pages_as_images(pdf, dpi=150):
     """Render each page with poppler's pdftoppm, as a printer would see it."""
-    import glob
-    import os
-    import tempfile
-
     folder = tempfile.mkdtemp(prefix="badges-")
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-", os.path.join(folder, "page")], input=pdf, check=True)
     return [Image.open(path) for path in sorted(glob.glob(os.path.join(folder, "page*.png")))]
 
 
 def skeleton(text):
-    import re
-
     return re.sub(r"[\u0e31-\u0e3a\u0e47-\u0e4e\u0e32\u0e33\s]", "", text)
 
 

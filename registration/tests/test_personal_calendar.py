@@ -33,7 +33,7 @@ def test_a_tampered_personal_token_answers_404(client, attendee, bad):
 
 def test_a_cancelled_registrations_calendar_answers_404(client, attendee, central_organiser):
     token = make_personal_token(attendee)
-    cancel_registration(attendee, user=central_organiser)
+    cancel_registration(registration=attendee, actor=central_organiser)
     assert client.get(reverse("registration:personal_calendar", args=[token])).status_code == 404
 
 

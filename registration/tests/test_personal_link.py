@@ -1,13 +1,12 @@
 import io
-import re
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from registration.models import RegistrationStatus
 from meetings.qr import qr_png
 from meetings.tests.factories import make_venue
+from registration.models import RegistrationStatus
 from registration.tests.factories import make_registration
 from registration.tokens import make_personal_token
 

@@ -1,18 +1,24 @@
 """Registration pages: the permission matrix, list filters and query counts, masking, exports, import flow."""
 import csv
+import datetime
 import io
+import json
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from meetings.models import RoleCategory
 from meetings.tests.factories import PASSWORD, make_quota, make_session
 from registration import urls
 from registration.imports import TEMPLATE_HEADERS
 from registration.models import NationalIdReveal, Registration, RegistrationStatus
 from registration.tests.factories import make_registration
-from registration.tests.registration_fixtures import *  # noqa: F401,F403
+from registration.tests.registration_fixtures import *  # noqa: F403
+from registration.views import IMPORT_SALT
 
 pytestmark = pytest.mark.django_db
 VALID_ID = "1101700203450"
@@ -157,6 +163,23 @@ def test_national_id_is_masked_on_pages(client, central_organiser, lampang_offic
             assert VALID_ID not in html and "x-xxxx-xxxxx-45-0" in html
 
 
+def test_list_page_and_exports_show_people_by_province_role_and_name(client, central_organiser, open_session):
+    # Made in an order that is none of the shown ones, so the database's insertion order cannot pass for it.
+    people = [
+        make_registration(open_session, "TH-52", "provincial_officer", first_name="กมล"),
+        make_registration(open_session, "TH-52", "committee", first_name="สมหญิง"),
+        make_registration(open_session, "TH-50", "committee", first_name="อรุณี"),
+        make_registration(open_session, "TH-52", "committee", first_name="บุญมี"),
+        make_registration(open_session, "TH-50", "committee", first_name="กานดา"),
+    ]
+    expected = [r.first_name for r in sorted(people, key=lambda r: (r.province.code, r.role.order, r.role.code, r.first_name))]
+    login(client, central_organiser)
+    page = client.get(url("list", open_session)).context["page"]
+    assert [r.first_name for r in page.object_list] == expected
+    text = client.get(url("export_csv", open_session)).content.decode("utf-8-sig")
+    assert [row[3] for row in csv.reader(io.StringIO(text))][1:] == expected
+
+
 def test_exports_mask_ids_and_neutralise_formulas(client, lampang_officer, open_session):
     make_registration(open_session, "TH-52", "committee", first_name="สมศรี", position="=HYPERLINK(\"http://evil\")",
                       organisation="+ทดสอบ", national_id=VALID_ID)
@@ -198,8 +221,6 @@ def form_data(**fields):
 
 
 def test_officer_registers_through_the_form(client, lampang_officer, open_session):
-    from meetings.models import RoleCategory
-
     login(client, lampang_officer)
     role = RoleCategory.objects.get(code="committee")
     response = client.post(url("create", open_session), form_data(role=role.pk))
@@ -210,12 +231,10 @@ def test_officer_registers_through_the_form(client, lampang_officer, open_sessio
 
 def test_form_only_offers_roles_with_seats(client, lampang_officer, open_session):
     form = login(client, lampang_officer).get(url("create", open_session)).context["form"]
-    assert {r.code for r in form.fields["role"].queryset} == {"committee", "provincial_officer"}
+    assert {r.code for r in form.fields["role"].roles} == {"committee", "provincial_officer"}
 
 
 def test_form_shows_duplicate_error_naming_the_province(client, lampang_officer, open_session):
-    from meetings.models import RoleCategory
-
     make_registration(open_session, "TH-50", "committee", national_id=VALID_ID)
     login(client, lampang_officer)
     response = client.post(url("create", open_session),
@@ -225,10 +244,6 @@ def test_form_shows_duplicate_error_naming_the_province(client, lampang_officer,
 
 
 def test_form_refuses_when_window_closed(client, lampang_officer, open_session):
-    import datetime
-
-    from django.utils import timezone
-
     open_session.registration_closes_at = timezone.now() - datetime.timedelta(hours=1)
     open_session.save()
     login(client, lampang_officer)
@@ -241,7 +256,7 @@ def test_central_chooses_a_province_first(client, central_organiser, open_sessio
     response = client.get(url("create", open_session))
     assert "registration/choose_province.html" in [t.name for t in response.templates]
     response = client.get(url("create", open_session), {"province": "TH-50"})
-    assert {r.code for r in response.context["form"].fields["role"].queryset} == {"committee"}
+    assert {r.code for r in response.context["form"].fields["role"].roles} == {"committee"}
 
 
 def test_detail_shows_link_and_qr_and_actions_work(client, lampang_officer, open_session, lampang_person):
@@ -279,8 +294,6 @@ def test_substitute_through_the_form(client, lampang_officer, open_session, lamp
 
 
 def xlsx_upload(rows, name="list.xlsx"):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(TEMPLATE_HEADERS)
@@ -302,7 +315,9 @@ def test_import_preview_then_confirm(client, lampang_officer, open_session):
     assert response.status_code == 200 and not Registration.objects.exists()
     assert len(response.context["result"].created) == 2
     signed = response.context["signed"]
-    assert "สมศรี" not in signed  # the rows stay on the server, only a signed id travels
+    # The rows stay on the server: the signed value names the staged file, and holds no personal data.
+    payload = json.dumps(signing.loads(signed, salt=IMPORT_SALT), ensure_ascii=False)
+    assert "สมศรี" not in payload and "0812345678" not in payload
     response = client.post(url("import_confirm", open_session), {"upload": signed})
     assert response.status_code == 302 and Registration.objects.count() == 2
     # The same preview cannot be confirmed twice.
@@ -316,7 +331,9 @@ def test_import_preview_lists_problems_and_writes_nothing(client, lampang_office
                            {"file": xlsx_upload([import_row(), import_row("สมชาย", "0812345679", "1101700203451")])})
     assert response.status_code == 400
     problems = response.context["problems"]
-    assert [p.row for p in problems] == [3] and "signed" not in response.context
+    assert [p["row"] for p in problems] == [3] and "signed" not in response.context
+    html = response.content.decode()
+    assert "ไฟล์มีข้อผิดพลาด 1 รายการ" in html and problems[0]["message"] in html
     assert not Registration.objects.exists()
 
 
@@ -331,23 +348,31 @@ def test_import_confirm_refuses_a_tampered_or_foreign_id(client, lampang_officer
     assert not Registration.objects.exists()
 
 
-@pytest.mark.parametrize("content,name", [(b"", "empty.csv"), (b"%PDF-1.4\x00\x01", "x.pdf"), (b"x" * 64, "x.xlsx")])
-def test_import_page_refuses_bad_files_with_a_message(client, lampang_officer, open_session, content, name):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def upload_errors(response):
+    """The upload form's errors, each of which the page shows."""
+    errors = [str(message) for messages in response.context["form"].errors.values() for message in messages]
+    html = response.content.decode()
+    assert errors and all(message in html for message in errors)
+    return errors
 
+
+@pytest.mark.parametrize("content,name,needle", [
+    (b"", "empty.csv", "ว่าง"),  # Django's own check: the submitted file is empty
+    (b"%PDF-1.4\x00\x01", "x.pdf", "XLSX"),
+    (b"x" * 64, "x.xlsx", "แถวหัวตารางไม่ตรงกับแบบฟอร์ม"),  # read as CSV: one unknown column
+])
+def test_import_page_refuses_bad_files_with_a_message(client, lampang_officer, open_session, content, name, needle):
     login(client, lampang_officer)
     response = client.post(url("import", open_session), {"file": SimpleUploadedFile(name, content)})
-    assert response.status_code == 400 and response.context["form"].errors["file"]
+    assert response.status_code == 400 and any(needle in message for message in upload_errors(response))
     assert not Registration.objects.exists()
 
 
 def test_import_page_refuses_a_20_mb_file(client, lampang_officer, open_session):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     login(client, lampang_officer)
     response = client.post(url("import", open_session),
                            {"file": SimpleUploadedFile("big.csv", b"x" * (20 * 1024 * 1024))})
-    assert response.status_code == 400 and "MB" in str(response.context["form"].errors["file"])
+    assert response.status_code == 400 and any("20.0 MB" in message for message in upload_errors(response))
 
 
 def test_central_import_needs_a_province(client, central_organiser, open_session):

@@ -13,16 +13,11 @@ imports nothing from here.
 """
 
 from registration.models import Registration
+from meetings.errors import DomainError
 
 
-class TrainingError(Exception):
+class TrainingError(DomainError):
     """A refused training action: `message` for people (translated), `code` for code, `details` for more."""
-
-    def __init__(self, message, code, details=None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.code = code
-        self.details = details
 
 
 def lock_registration(pk):

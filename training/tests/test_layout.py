@@ -1,5 +1,5 @@
-"""Training's layers import one way, models ← selectors ← services ← views, and no import hides inside a function
-(which is how the old services ↔ selectors cycle stayed hidden)."""
+"""Training's layers import one way, models ← selectors ← services ← views (the old services ↔ selectors cycle).
+That no import hides inside a function, and that the apps import one way, is meetings/tests/test_layout.py's check."""
 
 import ast
 from pathlib import Path
@@ -24,18 +24,6 @@ def _imported_names(node):
     if isinstance(node, ast.ImportFrom):
         return [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
     return [alias.name for alias in node.names]
-
-
-def test_no_import_inside_a_function():
-    hidden = [
-        f"{relative}:{node.lineno}"
-        for relative, tree in _modules()
-        for function in ast.walk(tree)
-        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-        for node in ast.walk(function)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
-    assert hidden == []
 
 
 def test_layers_import_only_downwards():

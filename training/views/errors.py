@@ -1,9 +1,9 @@
 """A refused training action (a TrainingError) as a reply: the one place where error codes become pages,
 messages and HTTP statuses."""
 
-from django.contrib import messages
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
+
+from meetings import errors
 
 # Codes that mean "not yours" or "unreadable input"; every other refusal conflicts with the current state.
 STATUS_BY_CODE = {"not_your_attempt": 404, "bad_input": 400}
@@ -16,7 +16,7 @@ def status_for(error):
 
 def error_json(error):
     """The answer to a script (quiz.js autosave): the code, the translated message and the status."""
-    return JsonResponse({"ok": False, "code": error.code, "message": error.message}, status=status_for(error))
+    return errors.error_json(error, status=status_for(error))
 
 
 def error_redirect(request, error, to, **kwargs):
@@ -30,6 +30,6 @@ def error_redirect(request, error, to, **kwargs):
 def show_error(request, error, form=None):
     """The message on the page being rendered: on the form when there is one, else as a page message."""
     if form is not None:
-        form.add_error(None, error.message)
+        errors.add_form_error(form, error)
     else:
-        messages.error(request, error.message)
+        errors.add_error_message(request, error)

@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from meetings.models import Province, Session
-from registration.imports import ImportFileError, template_bytes
-from registration.services import ImportRejected, RegistrationError, import_participants
+from registration.errors import ImportRejected, RegistrationError
+from registration.imports import template_bytes
+from registration.services import import_participants
 
 
 class Command(BaseCommand):
@@ -42,15 +43,16 @@ class Command(BaseCommand):
         try:
             content = path.read_bytes()
         except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror}")
+            raise CommandError(f"cannot read {path}: {error.strerror}") from None
         try:
-            result = import_participants(session, province, content, path.name, user=None, dry_run=options["dry_run"])
+            result = import_participants(session=session, province=province, content=content, filename=path.name,
+                                         actor=None, dry_run=options["dry_run"])
         except ImportRejected as rejected:
-            for problem in rejected.problems:
-                self.stderr.write(str(problem))
-            raise CommandError(f"{len(rejected.problems)} problem(s); nothing was imported.", returncode=1)
-        except (ImportFileError, RegistrationError) as error:
-            raise CommandError(str(error.message))
+            for problem in rejected.details["problems"]:
+                self.stderr.write(problem["text"])
+            raise CommandError(str(rejected.message), returncode=1) from None
+        except RegistrationError as error:
+            raise CommandError(str(error.message)) from None
         verb = "would register" if options["dry_run"] else "registered"
         self.stdout.write(
             f"{province.code} {province.name_en}: {verb} {len(result.created)}, "
