@@ -1,112 +1,89 @@
-"""Reference data: the 77 provinces (Thai names, regions) and the standard role categories.
-
-Thai names and regions of the 77 provinces, keyed by ISO 3166-2:TH code.
-
-Codes and English names come from pycountry (the ISO 3166-2 database); it has no
-Thai names, so they are kept here. Pattaya (TH-S) is a special administrative
-city, not a province, and is left out.
+"""Reference data: the 77 provinces (ISO 3166-2:TH codes, Thai and English names, regions) and the
+standard role categories. Pattaya (TH-S) is a special administrative city, not a province, and is
+left out. Migration 0002 holds its own copy; this one serves the code and the tests.
 """
-import pycountry
-
 from meetings.reference_cache import clear_reference_cache
 
-THAI_NAMES = {
-    "TH-10": ("กรุงเทพมหานคร", "central"),
-    "TH-11": ("สมุทรปราการ", "central"),
-    "TH-12": ("นนทบุรี", "central"),
-    "TH-13": ("ปทุมธานี", "central"),
-    "TH-14": ("พระนครศรีอยุธยา", "central"),
-    "TH-15": ("อ่างทอง", "central"),
-    "TH-16": ("ลพบุรี", "central"),
-    "TH-17": ("สิงห์บุรี", "central"),
-    "TH-18": ("ชัยนาท", "central"),
-    "TH-19": ("สระบุรี", "central"),
-    "TH-20": ("ชลบุรี", "east"),
-    "TH-21": ("ระยอง", "east"),
-    "TH-22": ("จันทบุรี", "east"),
-    "TH-23": ("ตราด", "east"),
-    "TH-24": ("ฉะเชิงเทรา", "east"),
-    "TH-25": ("ปราจีนบุรี", "east"),
-    "TH-26": ("นครนายก", "central"),
-    "TH-27": ("สระแก้ว", "east"),
-    "TH-30": ("นครราชสีมา", "northeast"),
-    "TH-31": ("บุรีรัมย์", "northeast"),
-    "TH-32": ("สุรินทร์", "northeast"),
-    "TH-33": ("ศรีสะเกษ", "northeast"),
-    "TH-34": ("อุบลราชธานี", "northeast"),
-    "TH-35": ("ยโสธร", "northeast"),
-    "TH-36": ("ชัยภูมิ", "northeast"),
-    "TH-37": ("อำนาจเจริญ", "northeast"),
-    "TH-38": ("บึงกาฬ", "northeast"),
-    "TH-39": ("หนองบัวลำภู", "northeast"),
-    "TH-40": ("ขอนแก่น", "northeast"),
-    "TH-41": ("อุดรธานี", "northeast"),
-    "TH-42": ("เลย", "northeast"),
-    "TH-43": ("หนองคาย", "northeast"),
-    "TH-44": ("มหาสารคาม", "northeast"),
-    "TH-45": ("ร้อยเอ็ด", "northeast"),
-    "TH-46": ("กาฬสินธุ์", "northeast"),
-    "TH-47": ("สกลนคร", "northeast"),
-    "TH-48": ("นครพนม", "northeast"),
-    "TH-49": ("มุกดาหาร", "northeast"),
-    "TH-50": ("เชียงใหม่", "north"),
-    "TH-51": ("ลำพูน", "north"),
-    "TH-52": ("ลำปาง", "north"),
-    "TH-53": ("อุตรดิตถ์", "north"),
-    "TH-54": ("แพร่", "north"),
-    "TH-55": ("น่าน", "north"),
-    "TH-56": ("พะเยา", "north"),
-    "TH-57": ("เชียงราย", "north"),
-    "TH-58": ("แม่ฮ่องสอน", "north"),
-    "TH-60": ("นครสวรรค์", "central"),
-    "TH-61": ("อุทัยธานี", "central"),
-    "TH-62": ("กำแพงเพชร", "central"),
-    "TH-63": ("ตาก", "west"),
-    "TH-64": ("สุโขทัย", "central"),
-    "TH-65": ("พิษณุโลก", "central"),
-    "TH-66": ("พิจิตร", "central"),
-    "TH-67": ("เพชรบูรณ์", "central"),
-    "TH-70": ("ราชบุรี", "west"),
-    "TH-71": ("กาญจนบุรี", "west"),
-    "TH-72": ("สุพรรณบุรี", "central"),
-    "TH-73": ("นครปฐม", "central"),
-    "TH-74": ("สมุทรสาคร", "central"),
-    "TH-75": ("สมุทรสงคราม", "central"),
-    "TH-76": ("เพชรบุรี", "west"),
-    "TH-77": ("ประจวบคีรีขันธ์", "west"),
-    "TH-80": ("นครศรีธรรมราช", "south"),
-    "TH-81": ("กระบี่", "south"),
-    "TH-82": ("พังงา", "south"),
-    "TH-83": ("ภูเก็ต", "south"),
-    "TH-84": ("สุราษฎร์ธานี", "south"),
-    "TH-85": ("ระนอง", "south"),
-    "TH-86": ("ชุมพร", "south"),
-    "TH-90": ("สงขลา", "south"),
-    "TH-91": ("สตูล", "south"),
-    "TH-92": ("ตรัง", "south"),
-    "TH-93": ("พัทลุง", "south"),
-    "TH-94": ("ปัตตานี", "south"),
-    "TH-95": ("ยะลา", "south"),
-    "TH-96": ("นราธิวาส", "south"),
-}
-
-# pycountry gives Bangkok its formal name; staff and maps use the common one.
-ENGLISH_OVERRIDES = {"TH-10": "Bangkok"}
-
-
-def province_rows():
-    """(code, name_th, name_en, region) for the 77 provinces, from pycountry + the Thai table."""
-    rows = []
-    for sub in pycountry.subdivisions.get(country_code="TH"):
-        if sub.code not in THAI_NAMES:
-            continue  # TH-S, Phatthaya: a special administrative city, not a province
-        name_th, region = THAI_NAMES[sub.code]
-        rows.append((sub.code, name_th, ENGLISH_OVERRIDES.get(sub.code, sub.name), region))
-    missing = set(THAI_NAMES) - {row[0] for row in rows}
-    if missing or len(rows) != 77:
-        raise RuntimeError(f"pycountry's Thai subdivisions no longer match the 77 provinces: missing {sorted(missing)}")
-    return sorted(rows)
-
+PROVINCES = [
+    # ISO 3166-2:TH code, Thai name, English name (as ISO 3166-2 gives it; Bangkok by its common name), region
+    ("TH-10", "กรุงเทพมหานคร", "Bangkok", "central"),
+    ("TH-11", "สมุทรปราการ", "Samut Prakan", "central"),
+    ("TH-12", "นนทบุรี", "Nonthaburi", "central"),
+    ("TH-13", "ปทุมธานี", "Pathum Thani", "central"),
+    ("TH-14", "พระนครศรีอยุธยา", "Phra Nakhon Si Ayutthaya", "central"),
+    ("TH-15", "อ่างทอง", "Ang Thong", "central"),
+    ("TH-16", "ลพบุรี", "Lop Buri", "central"),
+    ("TH-17", "สิงห์บุรี", "Sing Buri", "central"),
+    ("TH-18", "ชัยนาท", "Chai Nat", "central"),
+    ("TH-19", "สระบุรี", "Saraburi", "central"),
+    ("TH-20", "ชลบุรี", "Chon Buri", "east"),
+    ("TH-21", "ระยอง", "Rayong", "east"),
+    ("TH-22", "จันทบุรี", "Chanthaburi", "east"),
+    ("TH-23", "ตราด", "Trat", "east"),
+    ("TH-24", "ฉะเชิงเทรา", "Chachoengsao", "east"),
+    ("TH-25", "ปราจีนบุรี", "Prachin Buri", "east"),
+    ("TH-26", "นครนายก", "Nakhon Nayok", "central"),
+    ("TH-27", "สระแก้ว", "Sa Kaeo", "east"),
+    ("TH-30", "นครราชสีมา", "Nakhon Ratchasima", "northeast"),
+    ("TH-31", "บุรีรัมย์", "Buri Ram", "northeast"),
+    ("TH-32", "สุรินทร์", "Surin", "northeast"),
+    ("TH-33", "ศรีสะเกษ", "Si Sa Ket", "northeast"),
+    ("TH-34", "อุบลราชธานี", "Ubon Ratchathani", "northeast"),
+    ("TH-35", "ยโสธร", "Yasothon", "northeast"),
+    ("TH-36", "ชัยภูมิ", "Chaiyaphum", "northeast"),
+    ("TH-37", "อำนาจเจริญ", "Amnat Charoen", "northeast"),
+    ("TH-38", "บึงกาฬ", "Bueng Kan", "northeast"),
+    ("TH-39", "หนองบัวลำภู", "Nong Bua Lam Phu", "northeast"),
+    ("TH-40", "ขอนแก่น", "Khon Kaen", "northeast"),
+    ("TH-41", "อุดรธานี", "Udon Thani", "northeast"),
+    ("TH-42", "เลย", "Loei", "northeast"),
+    ("TH-43", "หนองคาย", "Nong Khai", "northeast"),
+    ("TH-44", "มหาสารคาม", "Maha Sarakham", "northeast"),
+    ("TH-45", "ร้อยเอ็ด", "Roi Et", "northeast"),
+    ("TH-46", "กาฬสินธุ์", "Kalasin", "northeast"),
+    ("TH-47", "สกลนคร", "Sakon Nakhon", "northeast"),
+    ("TH-48", "นครพนม", "Nakhon Phanom", "northeast"),
+    ("TH-49", "มุกดาหาร", "Mukdahan", "northeast"),
+    ("TH-50", "เชียงใหม่", "Chiang Mai", "north"),
+    ("TH-51", "ลำพูน", "Lamphun", "north"),
+    ("TH-52", "ลำปาง", "Lampang", "north"),
+    ("TH-53", "อุตรดิตถ์", "Uttaradit", "north"),
+    ("TH-54", "แพร่", "Phrae", "north"),
+    ("TH-55", "น่าน", "Nan", "north"),
+    ("TH-56", "พะเยา", "Phayao", "north"),
+    ("TH-57", "เชียงราย", "Chiang Rai", "north"),
+    ("TH-58", "แม่ฮ่องสอน", "Mae Hong Son", "north"),
+    ("TH-60", "นครสวรรค์", "Nakhon Sawan", "central"),
+    ("TH-61", "อุทัยธานี", "Uthai Thani", "central"),
+    ("TH-62", "กำแพงเพชร", "Kamphaeng Phet", "central"),
+    ("TH-63", "ตาก", "Tak", "west"),
+    ("TH-64", "สุโขทัย", "Sukhothai", "central"),
+    ("TH-65", "พิษณุโลก", "Phitsanulok", "central"),
+    ("TH-66", "พิจิตร", "Phichit", "central"),
+    ("TH-67", "เพชรบูรณ์", "Phetchabun", "central"),
+    ("TH-70", "ราชบุรี", "Ratchaburi", "west"),
+    ("TH-71", "กาญจนบุรี", "Kanchanaburi", "west"),
+    ("TH-72", "สุพรรณบุรี", "Suphan Buri", "central"),
+    ("TH-73", "นครปฐม", "Nakhon Pathom", "central"),
+    ("TH-74", "สมุทรสาคร", "Samut Sakhon", "central"),
+    ("TH-75", "สมุทรสงคราม", "Samut Songkhram", "central"),
+    ("TH-76", "เพชรบุรี", "Phetchaburi", "west"),
+    ("TH-77", "ประจวบคีรีขันธ์", "Prachuap Khiri Khan", "west"),
+    ("TH-80", "นครศรีธรรมราช", "Nakhon Si Thammarat", "south"),
+    ("TH-81", "กระบี่", "Krabi", "south"),
+    ("TH-82", "พังงา", "Phangnga", "south"),
+    ("TH-83", "ภูเก็ต", "Phuket", "south"),
+    ("TH-84", "สุราษฎร์ธานี", "Surat Thani", "south"),
+    ("TH-85", "ระนอง", "Ranong", "south"),
+    ("TH-86", "ชุมพร", "Chumphon", "south"),
+    ("TH-90", "สงขลา", "Songkhla", "south"),
+    ("TH-91", "สตูล", "Satun", "south"),
+    ("TH-92", "ตรัง", "Trang", "south"),
+    ("TH-93", "พัทลุง", "Phatthalung", "south"),
+    ("TH-94", "ปัตตานี", "Pattani", "south"),
+    ("TH-95", "ยะลา", "Yala", "south"),
+    ("TH-96", "นราธิวาส", "Narathiwat", "south"),
+]
 
 ROLE_CATEGORIES = [
     # code, Thai, English, order
@@ -115,6 +92,11 @@ ROLE_CATEGORIES = [
     ("central_staff", "เจ้าหน้าที่ส่วนกลาง", "Central staff", 30),
     ("district_officer", "เจ้าหน้าที่พัฒนาชุมชนอำเภอ", "District community development officer", 40),
 ]
+
+
+def province_rows():
+    """(code, name_th, name_en, region) for the 77 provinces, sorted by code."""
+    return sorted(PROVINCES)
 
 
 def load_reference_data(Province, RoleCategory):
