@@ -1,4 +1,5 @@
 """Fixtures named for people (docs/CONTRIBUTING.md): a Lampang officer, a Chiang Mai officer, a central organiser."""
+
 import pytest
 
 from meetings.tests.factories import make_session, make_user

@@ -8,6 +8,7 @@ page calls the scanner endpoints (snapshot, batch upload, heartbeat) with its st
 session cookie and CSRF token, for a venue that staff member may see. Every check-in goes through
 `attendance.services.perform_checkin`, so result codes are the same everywhere.
 """
+
 from datetime import datetime
 from typing import Any
 
@@ -187,8 +188,12 @@ class ServerTimeOut(Schema):
 
 def _person(registration):
     return {
-        "id": registration.pk, "name": registration.full_name, "province": registration.province.name,
-        "role": registration.role.name, "position": registration.position, "organisation": registration.organisation,
+        "id": registration.pk,
+        "name": registration.full_name,
+        "province": registration.province.name,
+        "role": registration.role.name,
+        "position": registration.position,
+        "organisation": registration.organisation,
     }
 
 
@@ -208,8 +213,13 @@ def _scanner_venue(request, venue_id):
 @api.get("/device", response=DeviceOut, summary="The device this token belongs to")
 def device_info(request):
     device = request.auth
-    return {"name": device.name, "session_id": device.session_id, "session_title": device.session.title,
-            "venue_id": device.venue_id, "venue_name": str(device.venue)}
+    return {
+        "name": device.name,
+        "session_id": device.session_id,
+        "session_title": device.session.title,
+        "venue_id": device.venue_id,
+        "venue_name": str(device.venue),
+    }
 
 
 def _status(result):
@@ -232,8 +242,12 @@ def _status(result):
 def create_checkin(request, payload: CheckinIn):
     device = request.auth
     result = perform_checkin(
-        session=device.session, method=CheckInMethod.API, scanned=payload.code[:CODE_MAX], device=device,
-        nonce=payload.nonce, ip_address=client_ip(request),
+        session=device.session,
+        method=CheckInMethod.API,
+        scanned=payload.code[:CODE_MAX],
+        device=device,
+        nonce=payload.nonce,
+        ip_address=client_ip(request),
     )
     return Status(_status(result), result.as_dict())
 
@@ -262,7 +276,7 @@ def _parse_scan(scan):
     response={200: BatchOut, 400: ErrorOut},
     summary="Upload scans made offline (or online), each recorded at its scanned time",
     description=(
-        f"Up to {BATCH_MAX} scans, each `{{\"code\", \"nonce\", \"scanned_at\"}}` (ISO 8601 with its offset). "
+        f'Up to {BATCH_MAX} scans, each `{{"code", "nonce", "scanned_at"}}` (ISO 8601 with its offset). '
         "Every scan is checked and recorded on its own, at the time it was scanned, and answered in "
         "`results` in the same order; a scan sent again with the same nonce answers like the first time "
         "(`replayed`). Per-scan refusals: `unknown_token`, `revoked`, `wrong_session`, `not_open`, "
@@ -291,8 +305,15 @@ def upload_checkins(request, payload: BatchIn):
             code, nonce, at = parsed
             seen.add(nonce)
             result = perform_checkin(
-                session=venue.session, method=method, scanned=code, venue=venue, actor=user, device=device,
-                nonce=nonce, at=at, ip_address=client_ip(request),
+                session=venue.session,
+                method=method,
+                scanned=code,
+                venue=venue,
+                actor=user,
+                device=device,
+                nonce=nonce,
+                at=at,
+                ip_address=client_ip(request),
             )
         results.append({**result.as_dict(), "nonce": nonce})
     if payload.client is not None:
@@ -335,12 +356,15 @@ def lookup(request, code: str):
     except CheckinError as error:
         return error_json(error)
     checkin = CheckIn.objects.filter(registration=registration).first()
-    return Status(200, {
-        "registration": _person(registration),
-        "checked_in": checkin is not None,
-        "checked_in_at": checkin.checked_in_at if checkin else None,
-        "expected_here": is_expected_venue(registration, device.venue),
-    })
+    return Status(
+        200,
+        {
+            "registration": _person(registration),
+            "checked_in": checkin is not None,
+            "checked_in_at": checkin.checked_in_at if checkin else None,
+            "expected_here": is_expected_venue(registration, device.venue),
+        },
+    )
 
 
 @api.get("/stats", response=StatsOut, summary="Attendance of the device's session")

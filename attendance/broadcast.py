@@ -19,6 +19,7 @@ never fails a check-in (the send gives up after SEND_TIMEOUT and is logged); the
 loss once, at warning level, joins its groups again when the layer is back, says how long it was
 gone, and refreshes its screens.
 """
+
 import asyncio
 import contextlib
 import json

@@ -9,12 +9,15 @@ class ManualCheckinForm(forms.Form):
     """Central staff check a person in by hand (no QR at hand), always with a reason."""
 
     registration = forms.ModelChoiceField(
-        queryset=Registration.objects.none(), label=_("Participant"), widget=forms.HiddenInput,
+        queryset=Registration.objects.none(),
+        label=_("Participant"),
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("Choose a participant of this session."), "required": _("Choose a participant.")},
     )
-    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False,
-                                   empty_label=_("The participant's own venue"))
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"placeholder": _("e.g. forgot the phone with the QR code")}))
+    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False, empty_label=_("The participant's own venue"))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"placeholder": _("e.g. forgot the phone with the QR code")})
+    )
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,12 +42,12 @@ class UndoCheckinForm(forms.Form):
 
 
 class ScannerDeviceForm(forms.Form):
-    name = forms.CharField(label=_("Device name"), max_length=100,
-                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Registration desk 1")}))
+    name = forms.CharField(label=_("Device name"), max_length=100, widget=forms.TextInput(attrs={"placeholder": _("e.g. Registration desk 1")}))
 
 
 class PersonalLinkForm(forms.Form):
     """An attendee confirms who they are on the self check-in page by pasting their personal link."""
 
-    personal_link = forms.CharField(label=_("Your personal link"), max_length=500,
-                                    widget=forms.TextInput(attrs={"placeholder": "https://…/p/…/", "autocomplete": "off"}))
+    personal_link = forms.CharField(
+        label=_("Your personal link"), max_length=500, widget=forms.TextInput(attrs={"placeholder": "https://…/p/…/", "autocomplete": "off"})
+    )

@@ -80,13 +80,9 @@ class ScannerDevice(models.Model):
 class CheckIn(models.Model):
     """A registration's arrival. At most one per registration (the database guarantees it)."""
 
-    registration = models.OneToOneField(
-        "registration.Registration", on_delete=models.CASCADE, related_name="checkin", verbose_name=_("registration")
-    )
+    registration = models.OneToOneField("registration.Registration", on_delete=models.CASCADE, related_name="checkin", verbose_name=_("registration"))
     session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("session"))
-    venue = models.ForeignKey(
-        "meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins", verbose_name=_("venue")
-    )
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="checkins", verbose_name=_("venue"))
     method = models.CharField(_("method"), max_length=16, choices=CheckInMethod.choices)
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
     wrong_venue = models.BooleanField(_("at another venue"), default=False)
@@ -135,9 +131,7 @@ class CheckInEvent(models.Model):
     method = models.CharField(_("method"), max_length=16, choices=CheckInMethod.choices, blank=True)
     venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("venue"))
     device = models.ForeignKey(ScannerDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("scanner device"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by")
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), default=timezone.now)
     wrong_venue = models.BooleanField(_("at another venue"), default=False)
     reason = models.TextField(_("reason"), blank=True)

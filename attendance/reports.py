@@ -3,6 +3,7 @@
 One query fetches the session's active registrations with their check-in (a few thousand
 narrow rows); the totals are summed in Python so every table agrees with every other.
 """
+
 from dataclasses import dataclass
 
 from django.db.models import Q

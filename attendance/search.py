@@ -1,4 +1,5 @@
 """Finding participants by name or phone for the desk scanner's manual search and for staff."""
+
 import re
 
 from django.db.models import Q
@@ -16,14 +17,10 @@ def search_registrations_for_user(user, session, query, limit=LIMIT):
     query = (query or "").strip()
     if len(query) < MIN_QUERY:
         return Registration.objects.none()
-    registrations = scope_to_user(
-        Registration.objects.active().filter(session=session).select_related("province", "role", "venue", "checkin"), user
-    )
+    registrations = scope_to_user(Registration.objects.active().filter(session=session).select_related("province", "role", "venue", "checkin"), user)
     digits = re.sub(r"\D", "", query)
     if len(digits) >= 3 and len(digits) >= len(query.replace(" ", "").replace("-", "")) - 1:
         return registrations.filter(phone__contains=digits)[:limit]
     for word in query.split():
-        registrations = registrations.filter(
-            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(prefix__icontains=word)
-        )
+        registrations = registrations.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(prefix__icontains=word))
     return registrations.order_by("first_name", "last_name")[:limit]

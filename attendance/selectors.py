@@ -6,6 +6,7 @@ a fixed number of aggregate queries whatever the number of registrations, once p
 interval per server process (attendance/broadcast.py), and every screen's view is cut from it
 without touching the database (`dashboard_view`).
 """
+
 import time
 
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -73,14 +74,23 @@ def get_attendance_snapshot(session_id, feeds=None):
     counts = {}  # province id -> role code -> [registered, checked_in, late, wrong_venue]
     for row in rows:
         counts.setdefault(row["province_id"], {})[role_code[row["role_id"]]] = [
-            row["registered"], row["checked_in"], row["late"], row["wrong_venue"],
+            row["registered"],
+            row["checked_in"],
+            row["late"],
+            row["wrong_venue"],
         ]
 
     code_of = {province_id: code for province_id, code, _ in provinces}
     arrivals = CheckIn.objects.filter(session_id=session_id, registration__status=RegistrationStatus.ACTIVE)
     fields = (
-        "id", "checked_in_at", "wrong_venue", "registration__province_id", "registration__role_id",
-        "registration__prefix", "registration__first_name", "registration__last_name",
+        "id",
+        "checked_in_at",
+        "wrong_venue",
+        "registration__province_id",
+        "registration__role_id",
+        "registration__prefix",
+        "registration__first_name",
+        "registration__last_name",
     )
     per_province = Window(RowNumber(), partition_by=[F("registration__province_id")], order_by=[F("checked_in_at").desc(), F("id").desc()])
     national_feed = None
@@ -88,9 +98,11 @@ def get_attendance_snapshot(session_id, feeds=None):
         feed_rows = list(arrivals.annotate(rank=per_province).filter(rank__lte=FEED_SIZE).values_list(*fields))
     else:
         wanted = [province_id for province_id, code, _ in provinces if code in feeds]
-        feed_rows = list(
-            arrivals.filter(registration__province_id__in=wanted).annotate(rank=per_province).filter(rank__lte=FEED_SIZE).values_list(*fields)
-        ) if wanted else []
+        feed_rows = (
+            list(arrivals.filter(registration__province_id__in=wanted).annotate(rank=per_province).filter(rank__lte=FEED_SIZE).values_list(*fields))
+            if wanted
+            else []
+        )
         if None in feeds:
             national_rows = arrivals.order_by("-checked_in_at", "-id").values_list(*fields)[:FEED_SIZE]
             national_feed = [_arrival(row, starts_at, role_code, code_of) for row in national_rows]
@@ -132,22 +144,27 @@ def _scanners_by_province(session_id):
         ScannerStatus.objects.filter(session_id=session_id)
         .values("venue_id", "venue__name", "venue__province_id")
         .annotate(
-            scanners=Count("id"), last_seen=Max("last_seen_at"), last_sync=Max("last_sync_at"),
-            pending=Sum("pending"), oldest_pending=Min("oldest_pending_at"),
+            scanners=Count("id"),
+            last_seen=Max("last_seen_at"),
+            last_sync=Max("last_sync_at"),
+            pending=Sum("pending"),
+            oldest_pending=Min("oldest_pending_at"),
         )
         .order_by("venue__name")
     )
     by_province = {}
     for row in rows:
-        by_province.setdefault(row["venue__province_id"], []).append({
-            "venue_id": row["venue_id"],
-            "venue": row["venue__name"],
-            "scanners": row["scanners"],
-            "last_seen": row["last_seen"].isoformat() if row["last_seen"] else None,
-            "last_sync": row["last_sync"].isoformat() if row["last_sync"] else None,
-            "pending": row["pending"] or 0,
-            "oldest_pending": row["oldest_pending"].isoformat() if row["oldest_pending"] else None,
-        })
+        by_province.setdefault(row["venue__province_id"], []).append(
+            {
+                "venue_id": row["venue_id"],
+                "venue": row["venue__name"],
+                "scanners": row["scanners"],
+                "last_seen": row["last_seen"].isoformat() if row["last_seen"] else None,
+                "last_sync": row["last_sync"].isoformat() if row["last_sync"] else None,
+                "pending": row["pending"] or 0,
+                "oldest_pending": row["oldest_pending"].isoformat() if row["oldest_pending"] else None,
+            }
+        )
     return by_province
 
 
@@ -225,8 +242,13 @@ def _view(snapshot, provinces, province_code):
         "totals": _totals(registered, checked_in, late, wrong_venue),
         "provinces": [
             {
-                "code": p["code"], "region": p["region"], "registered": p["registered"], "checked_in": p["checked_in"],
-                "percent": p["percent"], "on_time": p["on_time"], "late": p["late"],
+                "code": p["code"],
+                "region": p["region"],
+                "registered": p["registered"],
+                "checked_in": p["checked_in"],
+                "percent": p["percent"],
+                "on_time": p["on_time"],
+                "late": p["late"],
             }
             for p in provinces
         ],
@@ -236,10 +258,7 @@ def _view(snapshot, provinces, province_code):
             for code in REGION_CODES
             if code in per_region
         ],
-        "latest": [
-            {k: item[k] for k in ("id", "at", "name", "role", "province", "late", "wrong_venue")}
-            for item in feed[:FEED_SIZE]
-        ],
+        "latest": [{k: item[k] for k in ("id", "at", "name", "role", "province", "late", "wrong_venue")} for item in feed[:FEED_SIZE]],
         # Venues whose scanners have reported, the longest silent first: the War Room's watch list.
         "scanners": sorted(scanners, key=lambda v: (v["last_seen"] or "", v["venue"])),
     }
@@ -293,11 +312,13 @@ def get_scanner_snapshot(venue):
         person = {"id": row["id"], "v": row["ticket_version"], "here": here, "in": None}
         if here:
             province, role = provinces.get(row["province_id"]), roles.get(row["role_id"])
-            person.update({
-                "name": f"{row['prefix']}{row['first_name']} {_initial(row['last_name'])}",
-                "province": province.name if province else "",
-                "role": role.name if role else "",
-            })
+            person.update(
+                {
+                    "name": f"{row['prefix']}{row['first_name']} {_initial(row['last_name'])}",
+                    "province": province.name if province else "",
+                    "role": role.name if role else "",
+                }
+            )
         checkin = checkins.get(row["id"])
         if checkin is not None:
             person["in"] = {
@@ -309,8 +330,12 @@ def get_scanner_snapshot(venue):
         people.append(person)
     return {
         "session": {
-            "id": session.pk, "title": session.title, "starts_at": session.starts_at.isoformat(),
-            "ends_at": session.ends_at.isoformat(), "checkin_opens_at": opens.isoformat(), "checkin_closes_at": closes.isoformat(),
+            "id": session.pk,
+            "title": session.title,
+            "starts_at": session.starts_at.isoformat(),
+            "ends_at": session.ends_at.isoformat(),
+            "checkin_opens_at": opens.isoformat(),
+            "checkin_closes_at": closes.isoformat(),
         },
         "venue": {"id": venue.pk, "name": venue.name},
         "public_key": session_public_key(session.pk),

@@ -11,6 +11,7 @@ database's one-to-one CheckIn and (session, nonce) unique constraints refuse a s
 insert is answered from the stored check-in, so a retried request that carries the same
 client nonce gets the first answer back instead of a second record.
 """
+
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,16 @@ FUTURE_TIME = "future_time"
 DUPLICATE_NONCE = "duplicate_nonce"
 BAD_SCAN = "bad_scan"
 RESULT_CODES = (
-    OK, ALREADY_CHECKED_IN, UNKNOWN_TOKEN, REVOKED, WRONG_SESSION, NOT_OPEN, WRONG_VENUE, FUTURE_TIME, DUPLICATE_NONCE, BAD_SCAN,
+    OK,
+    ALREADY_CHECKED_IN,
+    UNKNOWN_TOKEN,
+    REVOKED,
+    WRONG_SESSION,
+    NOT_OPEN,
+    WRONG_VENUE,
+    FUTURE_TIME,
+    DUPLICATE_NONCE,
+    BAD_SCAN,
 )
 
 MESSAGES = {
@@ -92,8 +102,7 @@ class CheckinResult:
         return LEVELS.get(self.code, "danger")
 
     def as_dict(self):
-        data = {"code": self.code, "ok": self.code in (OK, WRONG_VENUE), "level": self.level, "message": str(self.message),
-                "replayed": self.replayed}
+        data = {"code": self.code, "ok": self.code in (OK, WRONG_VENUE), "level": self.level, "message": str(self.message), "replayed": self.replayed}
         if self.registration is not None and self.code not in (UNKNOWN_TOKEN,):
             reg = self.registration
             data["registration"] = {
@@ -203,7 +212,8 @@ def _result_for_existing(checkin, registration, nonce):
         code = WRONG_VENUE if checkin.wrong_venue else OK
         return CheckinResult(code, _message_for(code, checkin), registration, checkin, replayed=True)
     message = gettext(MESSAGES[ALREADY_CHECKED_IN]) % {
-        "time": _fmt_time(checkin.checked_in_at), "venue": str(checkin.venue) if checkin.venue_id else "-",
+        "time": _fmt_time(checkin.checked_in_at),
+        "venue": str(checkin.venue) if checkin.venue_id else "-",
     }
     return CheckinResult(ALREADY_CHECKED_IN, message, registration, checkin, extra={"first_checked_in_at": checkin.checked_in_at})
 
@@ -347,9 +357,7 @@ def _record_checkin(registration, session, method, venue, actor, device, nonce, 
     # away, so the second attempt records without it.
     for attempt_nonce in (nonce, "") if nonce else ("",):
         try:
-            checkin = _insert_checkin(
-                registration, session, method, venue, actor, device, attempt_nonce, reason, ip_address, at, wrong_venue
-            )
+            checkin = _insert_checkin(registration, session, method, venue, actor, device, attempt_nonce, reason, ip_address, at, wrong_venue)
             break
         except IntegrityError:
             existing = _existing_checkin(registration)

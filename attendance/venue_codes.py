@@ -6,6 +6,7 @@ valid for its own window and GRACE_SECONDS into the next one, so a phone that re
 before it changed still works; a photo of an old code does not. Time is passed in, never
 read here, so tests can walk the window edges without sleeping.
 """
+
 import math
 
 from django.utils.crypto import constant_time_compare, salted_hmac

@@ -3,6 +3,7 @@
 Each raises ImproperlyConfigured naming the variable, so a bad deployment
 stops at start-up with a message instead of failing later on a request.
 """
+
 import os
 from urllib.parse import urlparse
 
@@ -22,9 +23,7 @@ def env_bool(name, default=False):
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(
-        f"{name} must be one of 1/0, true/false, yes/no, on/off (got {raw!r})."
-    )
+    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off (got {raw!r}).")
 
 
 def env_list(name, default=()):
@@ -48,9 +47,7 @@ def env_database(name, default):
     raw = os.environ.get(name) or default
     scheme = urlparse(raw).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(
-            f"{name} must be a sqlite:// or postgres:// URL (got scheme {scheme!r})."
-        )
+        raise ImproperlyConfigured(f"{name} must be a sqlite:// or postgres:// URL (got scheme {scheme!r}).")
     try:
         config = dj_database_url.parse(raw, conn_max_age=0)
     except ValueError as exc:
@@ -66,9 +63,7 @@ def env_redis_url(name):
         return None
     parsed = urlparse(raw)
     if parsed.scheme not in {"redis", "rediss", "unix"} or not (parsed.hostname or parsed.path):
-        raise ImproperlyConfigured(
-            f"{name} must be a redis://host:port/db URL (got {raw!r})."
-        )
+        raise ImproperlyConfigured(f"{name} must be a redis://host:port/db URL (got {raw!r}).")
     return raw
 
 
@@ -77,9 +72,7 @@ def env_origins(name):
     for origin in origins:
         parsed = urlparse(origin)
         if parsed.scheme not in {"http", "https"} or not parsed.netloc:
-            raise ImproperlyConfigured(
-                f"{name} entries must start with http:// or https:// (got {origin!r})."
-            )
+            raise ImproperlyConfigured(f"{name} entries must start with http:// or https:// (got {origin!r}).")
     return origins
 
 
@@ -89,7 +82,5 @@ def env_url(name, default=""):
         return ""
     parsed = urlparse(raw)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
-        raise ImproperlyConfigured(
-            f"{name} must be an absolute http(s) URL such as https://prachum.example.go.th (got {raw!r})."
-        )
+        raise ImproperlyConfigured(f"{name} must be an absolute http(s) URL such as https://prachum.example.go.th (got {raw!r}).")
     return raw.rstrip("/")

@@ -1,4 +1,5 @@
 """Prachum settings. Everything that varies by deployment comes from the environment."""
+
 import os
 import tempfile
 from pathlib import Path
@@ -26,9 +27,7 @@ if not SECRET_KEY:
         # Only for local development: a fixed key would make signed links forgeable in production.
         SECRET_KEY = "prachum-insecure-development-key-do-not-use-in-production"
     else:
-        raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development)."
-        )
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development).")
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 
@@ -114,9 +113,7 @@ else:
     _pool_timeout = env_int("DATABASE_POOL_TIMEOUT", 3)
     _conn_max_age = env_int("DATABASE_CONN_MAX_AGE", 0)
     if _pool_size < 0 or _pool_timeout < 1 or _conn_max_age < 0:
-        raise ImproperlyConfigured(
-            "DATABASE_POOL_SIZE and DATABASE_CONN_MAX_AGE must not be negative; DATABASE_POOL_TIMEOUT must be at least 1."
-        )
+        raise ImproperlyConfigured("DATABASE_POOL_SIZE and DATABASE_CONN_MAX_AGE must not be negative; DATABASE_POOL_TIMEOUT must be at least 1.")
     if _pool_size and _conn_max_age:
         raise ImproperlyConfigured("Set DATABASE_POOL_SIZE or DATABASE_CONN_MAX_AGE, not both.")
     if _pool_size:
@@ -136,12 +133,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{
-                    "address": REDIS_URL,
-                    "socket_timeout": REDIS_SOCKET_TIMEOUT,
-                    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-                    "socket_keepalive": True,
-                }],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        "socket_keepalive": True,
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
             },
@@ -184,9 +183,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if not DEBUG else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 MEDIA_URL = "media/"

@@ -18,6 +18,4 @@ class MeetingsConfig(AppConfig):
         post_migrate.connect(clear_reference_cache, dispatch_uid="meetings.clear_reference_cache")
         for model in ("Province", "RoleCategory"):
             for signal in (post_save, post_delete):
-                signal.connect(
-                    clear_reference_cache, sender=f"meetings.{model}", dispatch_uid=f"meetings.reference_cache.{model}.{signal}"
-                )
+                signal.connect(clear_reference_cache, sender=f"meetings.{model}", dispatch_uid=f"meetings.reference_cache.{model}.{signal}")

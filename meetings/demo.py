@@ -5,6 +5,7 @@ Officials named in the seed's public news post appear as themselves; every
 participant is made up. Building it is idempotent: a second run finds
 everything in place and writes nothing.
 """
+
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -58,9 +59,7 @@ SESSION = {
     "chair_name": "นายสุรศักดิ์ อักษรกุล",
     "chair_title": "รองอธิบดีกรมการพัฒนาชุมชน (ได้รับมอบหมายจากนายสมคิด จันทมฤก อธิบดีกรมการพัฒนาชุมชน)",
     "reporter_name": "นางเตือนใจ อุ่นจันทร์",
-    "reporter_title": (
-        "นักวิชาการพัฒนาชุมชนชำนาญการพิเศษ รักษาราชการแทนผู้อำนวยการสำนักพัฒนาทุนและองค์กรการเงินชุมชน"
-    ),
+    "reporter_title": ("นักวิชาการพัฒนาชุมชนชำนาญการพิเศษ รักษาราชการแทนผู้อำนวยการสำนักพัฒนาทุนและองค์กรการเงินชุมชน"),
     "status": SessionStatus.PUBLISHED,
     "starts_at": datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK),
     "ends_at": datetime.datetime(2021, 11, 25, 12, 0, tzinfo=BANGKOK),
@@ -94,6 +93,7 @@ HOST_VENUE = {
     "coordinator_phone": "0812000001",
     "capacity": 60,
 }
+
 
 @dataclass
 class DemoLogin:
@@ -159,9 +159,7 @@ def seed_meetings_demo():
     roles = {r.code: r for r in RoleCategory.objects.all()}
 
     organiser = _ensure_user(DEMO_LOGINS[0], UserKind.CENTRAL, None, "พิมพ์ชนก", "ใจดีงาม", "นักวิชาการพัฒนาชุมชน")
-    lampang_officer = _ensure_user(
-        DEMO_LOGINS[1], UserKind.PROVINCIAL, by_code[LAMPANG_CODE], "วิไลวรรณ", "คำสว่าง", "นักวิชาการพัฒนาชุมชนชำนาญการ"
-    )
+    lampang_officer = _ensure_user(DEMO_LOGINS[1], UserKind.PROVINCIAL, by_code[LAMPANG_CODE], "วิไลวรรณ", "คำสว่าง", "นักวิชาการพัฒนาชุมชนชำนาญการ")
     _ensure_user(DEMO_LOGINS[2], UserKind.PROVINCIAL, by_code["TH-50"], "ธีระ", "ศรีเจริญ", "นักวิชาการพัฒนาชุมชนชำนาญการ")
 
     session, made = Session.objects.get_or_create(slug=DEMO_SLUG, defaults={**SESSION, "created_by": organiser})
@@ -190,8 +188,12 @@ def seed_meetings_demo():
     start = SESSION["starts_at"]
     agenda = [
         AgendaItem(
-            session=session, order=i, title=title, presenter=AGENDA_PRESENTERS[i - 1],
-            starts_at=start + datetime.timedelta(minutes=15 + 40 * (i - 1)), duration_minutes=40,
+            session=session,
+            order=i,
+            title=title,
+            presenter=AGENDA_PRESENTERS[i - 1],
+            starts_at=start + datetime.timedelta(minutes=15 + 40 * (i - 1)),
+            duration_minutes=40,
         )
         for i, title in enumerate(AGENDA, start=1)
         if i not in have_agenda

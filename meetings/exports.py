@@ -4,6 +4,7 @@ Cells that a spreadsheet would read as a formula (=, +, -, @, and tab/CR tricks)
 are prefixed with an apostrophe-like quote so they stay text: an exported name
 such as "=HYPERLINK(...)" must never run in an officer's Excel.
 """
+
 import csv
 import io
 

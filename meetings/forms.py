@@ -3,6 +3,7 @@
 Forms parse and validate; the rules themselves live in meetings.services (check_*), so a form
 and a management command or API call reject the same input with the same message.
 """
+
 import datetime
 
 from crispy_forms.helper import FormHelper
@@ -149,7 +150,9 @@ class SessionFilterForm(forms.Form):
             return sessions
         data = self.cleaned_data
         if data["q"]:
-            sessions = sessions.filter(Q(title__icontains=data["q"]) | Q(organiser_division__icontains=data["q"]) | Q(organiser_department__icontains=data["q"]))
+            sessions = sessions.filter(
+                Q(title__icontains=data["q"]) | Q(organiser_division__icontains=data["q"]) | Q(organiser_department__icontains=data["q"])
+            )
         if data["status"]:
             sessions = sessions.filter(status=data["status"])
         if data["period"] == "upcoming":
@@ -187,7 +190,11 @@ class VenueForm(forms.ModelForm):
             ),
             Fieldset(
                 _("Own connection (optional)"),
-                Row(Column("vc_join_url", css_class="col-md-6"), Column("vc_meeting_id", css_class="col-md-3"), Column("vc_passcode", css_class="col-md-3")),
+                Row(
+                    Column("vc_join_url", css_class="col-md-6"),
+                    Column("vc_meeting_id", css_class="col-md-3"),
+                    Column("vc_passcode", css_class="col-md-3"),
+                ),
             ),
         )
 
@@ -209,7 +216,10 @@ class VenueForm(forms.ModelForm):
 
 class AllProvincesVenueForm(forms.Form):
     name_prefix = forms.CharField(
-        label=_("Name before the province"), max_length=200, required=False, initial=services.DEFAULT_REMOTE_VENUE_PREFIX,
+        label=_("Name before the province"),
+        max_length=200,
+        required=False,
+        initial=services.DEFAULT_REMOTE_VENUE_PREFIX,
         help_text=_("The venue is named this text followed by the province's name."),
     )
     room = forms.CharField(label=_("room"), max_length=200, required=False)
@@ -226,11 +236,16 @@ class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("topic"), max_length=400, widget=forms.TextInput(attrs={"class": "form-control"}))
     presenter = forms.CharField(label=_("presenter"), max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
     starts_at = forms.DateTimeField(
-        label=_("planned start"), required=False, widget=DateTimeLocalInput(attrs={"class": "form-control"}),
+        label=_("planned start"),
+        required=False,
+        widget=DateTimeLocalInput(attrs={"class": "form-control"}),
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
     )
     duration_minutes = forms.IntegerField(
-        label=_("duration (minutes)"), required=False, min_value=1, max_value=1440,
+        label=_("duration (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=1440,
         widget=forms.NumberInput(attrs={"class": "form-control", "style": "max-width:7rem"}),
     )
 
@@ -250,15 +265,15 @@ class BaseAgendaFormSet(forms.BaseFormSet):
             return
         for form in self.forms:
             start = form.cleaned_data.get("starts_at") if form.cleaned_data else None
-            if start and not form.cleaned_data.get("DELETE") and not (
-                self.session.starts_at - datetime.timedelta(hours=12) <= start <= self.session.ends_at
+            if (
+                start
+                and not form.cleaned_data.get("DELETE")
+                and not (self.session.starts_at - datetime.timedelta(hours=12) <= start <= self.session.ends_at)
             ):
                 form.add_error("starts_at", _("The planned start is outside the session's time."))
 
 
-AgendaFormSet = forms.formset_factory(
-    AgendaItemForm, formset=BaseAgendaFormSet, extra=2, can_delete=True, can_order=True
-)
+AgendaFormSet = forms.formset_factory(AgendaItemForm, formset=BaseAgendaFormSet, extra=2, can_delete=True, can_order=True)
 
 
 def quota_field_name(province_id, role_id):
@@ -283,18 +298,27 @@ class QuotaMatrixForm(forms.Form):
         current = {(q.province_id, q.role_id): q.seats for q in quotas}
         for role in roles:
             self.fields[fill_field_name(role.pk)] = forms.IntegerField(
-                required=False, min_value=0, label=_("Fill column"),
+                required=False,
+                min_value=0,
+                label=_("Fill column"),
                 widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-fill", "data-role": role.pk, "min": 0}),
             )
         for province in provinces:
             for role in roles:
                 self.fields[quota_field_name(province.pk, role.pk)] = forms.IntegerField(
-                    required=False, min_value=0, initial=current.get((province.pk, role.pk)),
+                    required=False,
+                    min_value=0,
+                    initial=current.get((province.pk, role.pk)),
                     label=f"{province.name} · {role.name}",
-                    widget=forms.NumberInput(attrs={
-                        "class": "form-control form-control-sm quota-cell", "data-role": role.pk,
-                        "data-province": province.pk, "min": 0, "inputmode": "numeric",
-                    }),
+                    widget=forms.NumberInput(
+                        attrs={
+                            "class": "form-control form-control-sm quota-cell",
+                            "data-role": role.pk,
+                            "data-province": province.pk,
+                            "min": 0,
+                            "inputmode": "numeric",
+                        }
+                    ),
                 )
 
     def _post_clean_fill(self, data):
@@ -361,11 +385,16 @@ class QuotaMatrixForm(forms.Form):
                     total += int(value or 0)
                 except (TypeError, ValueError):
                     pass
-                cells.append({
-                    "role": role, "name": self.add_prefix(name), "value": value,
-                    "label": f"{province.name} · {role.name}",
-                    "used": self.used.get((province.pk, role.pk), 0), "error": (errors.get(name) or [None])[0],
-                })
+                cells.append(
+                    {
+                        "role": role,
+                        "name": self.add_prefix(name),
+                        "value": value,
+                        "label": f"{province.name} · {role.name}",
+                        "used": self.used.get((province.pk, role.pk), 0),
+                        "error": (errors.get(name) or [None])[0],
+                    }
+                )
             out.append((province, cells, total))
         return out
 

@@ -1,4 +1,5 @@
 """Checks behind /healthz: each returns None when fine, or a short reason."""
+
 import asyncio
 import logging
 import uuid

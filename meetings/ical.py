@@ -4,6 +4,7 @@ Times are written with TZID=Asia/Bangkok and a VTIMEZONE block, so calendar apps
 Thailand time whatever the reader's own zone. Join details go in only when the caller says the
 reader may see them (staff, or a registered person's own link).
 """
+
 import datetime
 import functools
 from zoneinfo import ZoneInfo

@@ -66,8 +66,4 @@ def database_unavailable_response(request, exception):
 
 def wants_json(request):
     """API calls, JSON posts and fetch()es that ask for JSON."""
-    return (
-        request.path.startswith("/api/")
-        or request.content_type == "application/json"
-        or "application/json" in request.headers.get("Accept", "")
-    )
+    return request.path.startswith("/api/") or request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")

@@ -1,4 +1,5 @@
 """PDF printables (badges, lists, sign-in sheets, certificates) with WeasyPrint and Sarabun."""
+
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse

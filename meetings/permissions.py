@@ -3,6 +3,7 @@
 Lookups for another province's objects answer 404 (not 403), so an officer cannot
 even learn that an id exists elsewhere.
 """
+
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required

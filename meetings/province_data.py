@@ -2,6 +2,7 @@
 standard role categories. Pattaya (TH-S) is a special administrative city, not a province, and is
 left out. Migration 0002 holds its own copy; this one serves the code and the tests.
 """
+
 from meetings.reference_cache import clear_reference_cache
 
 PROVINCES = [
@@ -103,9 +104,7 @@ def load_reference_data(Province, RoleCategory):
     """Insert the provinces and standard role categories that are missing (models may be historical)."""
     have = set(Province.objects.values_list("code", flat=True))
     Province.objects.bulk_create(
-        Province(code=code, name_th=name_th, name_en=name_en, region=region)
-        for code, name_th, name_en, region in province_rows()
-        if code not in have
+        Province(code=code, name_th=name_th, name_en=name_en, region=region) for code, name_th, name_en, region in province_rows() if code not in have
     )
     have = set(RoleCategory.objects.values_list("code", flat=True))
     RoleCategory.objects.bulk_create(

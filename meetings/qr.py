@@ -1,4 +1,5 @@
 """QR codes as inline SVG (screens) or PNG data URIs (PDFs), from the qrcode library."""
+
 import base64
 import io
 
@@ -18,7 +19,7 @@ def qr_svg(data, box_size=10):
     """An <svg> element (string) that scales with its container."""
     image = _make(data, box_size).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode")
-    return svg[svg.index("<svg"):] if "<svg" in svg else svg
+    return svg[svg.index("<svg") :] if "<svg" in svg else svg
 
 
 def qr_png(data, box_size=8):

@@ -6,6 +6,7 @@ clears this process's copy at once (signals connected in MeetingsConfig.ready); 
 processes read theirs again within REFRESH_SECONDS. Transactional tests reload the tables, which
 clears the copy too.
 """
+
 import threading
 import time
 

@@ -1,4 +1,5 @@
 """The two staff groups and their model permissions, kept in step after every migrate."""
+
 from django.contrib.auth.models import Group, Permission
 
 from meetings.permissions import CENTRAL_GROUP, PROVINCIAL_GROUP

@@ -1,4 +1,5 @@
 """Reads with the permission check built in (get_*_for_user)."""
+
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -39,10 +40,7 @@ def get_sessions_with_counts(sessions, province=None):
     def count_of(model, **filters):
         return Coalesce(
             Subquery(
-                model.objects.filter(session=OuterRef("pk"), **filters)
-                .values("session")
-                .annotate(n=Count("pk"))
-                .values("n"),
+                model.objects.filter(session=OuterRef("pk"), **filters).values("session").annotate(n=Count("pk")).values("n"),
                 output_field=IntegerField(),
             ),
             0,

@@ -5,6 +5,7 @@ transaction. It validates what it is given and raises a MeetingsError (a DomainE
 message, a stable `code`, and `details` such as the form `field` it concerns) before it writes
 anything, so a rejected request changes nothing.
 """
+
 import datetime
 from urllib.parse import urlsplit
 
@@ -91,15 +92,14 @@ class QuotaError(MeetingsError):
 
 # --- checks ---------------------------------------------------------------------------------
 
+
 def check_join_url(url, field="vc_join_url"):
     """A join link must be an absolute http(s) address; people click it from a phone or a laptop."""
     if not url:
         return
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise SessionError(
-            _("The join link must start with http:// or https://."), code="join_url_not_http", details={"field": field}
-        )
+        raise SessionError(_("The join link must start with http:// or https://."), code="join_url_not_http", details={"field": field})
 
 
 def check_session_times(values):
@@ -150,6 +150,7 @@ def _unique_slug(title, starts_at, exclude_pk=None):
 
 
 # --- sessions -------------------------------------------------------------------------------
+
 
 def _check_known(fields):
     unknown = set(fields) - set(SESSION_FIELDS)
@@ -218,15 +219,11 @@ def _set_status(session, allowed_from, new_status, error_message, code):
 
 def publish_session(*, session, actor):
     """Draft → published: provincial offices now see it and may register people while the window is open."""
-    return _set_status(
-        session, (SessionStatus.DRAFT,), SessionStatus.PUBLISHED, _("Only a draft session can be published."), "not_draft"
-    )
+    return _set_status(session, (SessionStatus.DRAFT,), SessionStatus.PUBLISHED, _("Only a draft session can be published."), "not_draft")
 
 
 def start_session(*, session, actor):
-    return _set_status(
-        session, (SessionStatus.PUBLISHED,), SessionStatus.IN_PROGRESS, _("Only a published session can start."), "not_published"
-    )
+    return _set_status(session, (SessionStatus.PUBLISHED,), SessionStatus.IN_PROGRESS, _("Only a published session can start."), "not_published")
 
 
 def close_session(*, session, actor):
@@ -270,17 +267,13 @@ def duplicate_session(*, session, new_start, actor, title=None):
             )
             for item in session.agenda_items.all()
         )
-        Venue.objects.bulk_create(
-            Venue(session=copy, **{name: getattr(venue, name) for name in VENUE_FIELDS})
-            for venue in session.venues.all()
-        )
-        Quota.objects.bulk_create(
-            Quota(session=copy, province_id=q.province_id, role_id=q.role_id, seats=q.seats) for q in session.quotas.all()
-        )
+        Venue.objects.bulk_create(Venue(session=copy, **{name: getattr(venue, name) for name in VENUE_FIELDS}) for venue in session.venues.all())
+        Quota.objects.bulk_create(Quota(session=copy, province_id=q.province_id, role_id=q.role_id, seats=q.seats) for q in session.quotas.all())
     return copy
 
 
 # --- venues ---------------------------------------------------------------------------------
+
 
 def check_venue(session, values, venue=None):
     check_join_url(values.get("vc_join_url"))
@@ -403,13 +396,10 @@ def save_agenda(*, session, rows, actor):
 
 # --- quotas ---------------------------------------------------------------------------------
 
+
 def used_seats(session):
     """{(province_id, role_id): number of active registrations} for one session, in one query."""
-    rows = (
-        session.registrations.filter(status=ACTIVE_REGISTRATION)
-        .values("province_id", "role_id")
-        .annotate(n=Count("id"))
-    )
+    rows = session.registrations.filter(status=ACTIVE_REGISTRATION).values("province_id", "role_id").annotate(n=Count("id"))
     return {(r["province_id"], r["role_id"]): r["n"] for r in rows}
 
 
@@ -431,9 +421,12 @@ def check_quota_matrix(session, cells, used=None, provinces=None, roles=None):
             taken = used.get((province_id, role_id), 0)
             if not taken or (seats or 0) >= taken:
                 continue
-            message = gettext(
-                "%(province)s, %(role)s: %(registered)d people are already registered; the quota cannot be %(seats)d."
-            ) % {"province": provinces[province_id].name, "role": roles[role_id].name, "registered": taken, "seats": seats or 0}
+            message = gettext("%(province)s, %(role)s: %(registered)d people are already registered; the quota cannot be %(seats)d.") % {
+                "province": provinces[province_id].name,
+                "role": roles[role_id].name,
+                "registered": taken,
+                "seats": seats or 0,
+            }
         problems.append({"province_id": province_id, "role_id": role_id, "message": message})
     if problems:
         raise QuotaError(

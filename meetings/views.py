@@ -103,7 +103,6 @@ def venue_detail(request, session_pk, pk):
     return render(request, "meetings/venue_detail.html", context)
 
 
-
 def _province_share(session, province):
     quotas = get_province_quotas(session, province)
     return {
@@ -126,6 +125,7 @@ def _join_details(session, venue=None):
 
 
 # --- staff pages: sessions ------------------------------------------------------------------
+
 
 @staff_required
 def session_list(request):
@@ -155,9 +155,7 @@ def session_calendar_month(request):
     except (TypeError, ValueError):
         raise Http404("bad month") from None
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-    sessions = get_sessions_for_user(request.user).filter(
-        starts_at__date__gte=first, starts_at__date__lte=last
-    ).order_by("starts_at")
+    sessions = get_sessions_for_user(request.user).filter(starts_at__date__gte=first, starts_at__date__lte=last).order_by("starts_at")
     by_day = {}
     for session in sessions:
         by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
@@ -251,7 +249,9 @@ def session_duplicate(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             copy = services.duplicate_session(
-                session=session, new_start=form.cleaned_data["new_start"], actor=request.user,
+                session=session,
+                new_start=form.cleaned_data["new_start"],
+                actor=request.user,
                 title=form.cleaned_data["title"] or None,
             )
         except services.MeetingsError as error:
@@ -273,9 +273,7 @@ def session_ics(request, pk):
 
 def calendar_response(request, session, *, venue, include_join):
     """The .ics download of a session (private: it may carry join details)."""
-    body = session_calendar(
-        session, venue=venue, include_join=include_join, url=request.build_absolute_uri(session.get_absolute_url())
-    )
+    body = session_calendar(session, venue=venue, include_join=include_join, url=request.build_absolute_uri(session.get_absolute_url()))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="prachum-session-{session.pk}.ics"'
     response["Cache-Control"] = "private, no-store"
@@ -284,15 +282,19 @@ def calendar_response(request, session, *, venue, include_join):
 
 # --- staff pages: agenda --------------------------------------------------------------------
 
+
 @central_required
 def agenda_edit(request, pk):
     session = get_object_or_404(Session, pk=pk)
     items = list(session.agenda_items.all())
     initial = [
         {
-            "id": item.pk, "title": item.title, "presenter": item.presenter,
+            "id": item.pk,
+            "title": item.title,
+            "presenter": item.presenter,
             "starts_at": timezone.localtime(item.starts_at) if item.starts_at else None,
-            "duration_minutes": item.duration_minutes, "ORDER": item.order,
+            "duration_minutes": item.duration_minutes,
+            "ORDER": item.order,
         }
         for item in items
     ]
@@ -309,6 +311,7 @@ def agenda_edit(request, pk):
 
 
 # --- staff pages: venues --------------------------------------------------------------------
+
 
 @central_required
 def venue_list(request, pk):
@@ -375,14 +378,18 @@ def venues_add_all(request, pk):
         messages.error(request, _("Check the venue details and try again."))
     else:
         added = services.add_venues_for_all_provinces(
-            session=session, actor=request.user, name_prefix=form.cleaned_data["name_prefix"],
-            room=form.cleaned_data["room"], capacity=form.cleaned_data["capacity"],
+            session=session,
+            actor=request.user,
+            name_prefix=form.cleaned_data["name_prefix"],
+            room=form.cleaned_data["room"],
+            capacity=form.cleaned_data["capacity"],
         )
         messages.success(request, _("%(count)d venues were added.") % {"count": added})
     return redirect("meetings:venue_list", pk=pk)
 
 
 # --- staff pages: quotas --------------------------------------------------------------------
+
 
 @central_required
 def quota_matrix(request, pk):
@@ -407,9 +414,12 @@ def quota_matrix(request, pk):
         request,
         "meetings/quota_matrix.html",
         {
-            "session": session, "form": form, "rows": rows, "totals": totals, "roles": roles,
-            "grand_total": sum(t[2] for t in totals), "grand_used": sum(t[3] for t in totals),
+            "session": session,
+            "form": form,
+            "rows": rows,
+            "totals": totals,
+            "roles": roles,
+            "grand_total": sum(t[2] for t in totals),
+            "grand_used": sum(t[3] for t in totals),
         },
     )
-
-

@@ -3,6 +3,7 @@
 `message` is for people (translated), `code` for code (stable), `details` for anything more: the form
 field a refusal concerns (`{"field": "phone"}`), or the problems of a rejected import.
 """
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -35,7 +36,8 @@ class ImportRejected(RegistrationError):
                 "The file has %(counter)s problem. Nothing was saved: correct the file and upload it again.",
                 "The file has %(counter)s problems. Nothing was saved: correct the file and upload it again.",
                 count,
-            ) % {"counter": count},
+            )
+            % {"counter": count},
             code="import_rejected",
             details={"problems": [problem.as_dict() for problem in problems]},
         )

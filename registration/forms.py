@@ -3,6 +3,7 @@
 ParticipantForm holds every rule for one person's details: the page's form and each row of an imported
 file (registration/imports.py) go through it, so both say the same thing about the same value.
 """
+
 import re
 
 from django import forms
@@ -64,7 +65,8 @@ class RoleField(forms.ChoiceField):
             return
         if not isinstance(value, RoleCategory):
             raise forms.ValidationError(
-                NO_SEATS_MESSAGE, code="no_quota",
+                NO_SEATS_MESSAGE,
+                code="no_quota",
                 params={"role": value, "province": self.province.name if self.province else "-"},
             )
 
@@ -77,12 +79,16 @@ class ParticipantForm(forms.ModelForm):
 
     # Wider than the 13 stored digits: people type dashes and spaces (1-1017-00203-45-0).
     national_id = forms.CharField(
-        label=_("national ID"), required=False, max_length=20,
+        label=_("national ID"),
+        required=False,
+        max_length=20,
         help_text=_("Optional. 13 digits; the check digit is verified."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     phone = forms.CharField(
-        label=_("mobile phone"), max_length=20, help_text=_("10 digits, e.g. 081-234-5678; +66 is accepted."),
+        label=_("mobile phone"),
+        max_length=20,
+        help_text=_("10 digits, e.g. 081-234-5678; +66 is accepted."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
@@ -90,8 +96,17 @@ class ParticipantForm(forms.ModelForm):
         model = Registration
         # `role` is a form field only (RoleField): a registration's role is set by the service, not edited.
         fields = [
-            "prefix", "first_name", "last_name", "position", "organisation", "village", "subdistrict", "district",
-            "phone", "email", "national_id",
+            "prefix",
+            "first_name",
+            "last_name",
+            "position",
+            "organisation",
+            "village",
+            "subdistrict",
+            "district",
+            "phone",
+            "email",
+            "national_id",
         ]
         labels = {"first_name": _("First name (Thai)"), "last_name": _("Last name (Thai)")}
         help_texts = {"village": _("Where it applies (committee members).")}
@@ -129,8 +144,7 @@ class ParticipantForm(forms.ModelForm):
         try:
             return clean_national_id(value)
         except InvalidChecksum:
-            raise forms.ValidationError(
-                _("This national ID fails its check digit; check the number."), code="bad_check_digit") from None
+            raise forms.ValidationError(_("This national ID fails its check digit; check the number."), code="bad_check_digit") from None
         except StdnumError:
             raise forms.ValidationError(_("A national ID has 13 digits."), code="invalid_national_id") from None
 
@@ -166,10 +180,8 @@ class ImportUploadForm(forms.Form):
 
 class RegistrationFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or phone"), required=False)
-    province = forms.ModelChoiceField(
-        queryset=Province.objects.order_by("name_th"), required=False, label=_("province"), to_field_name="code")
-    role = forms.ModelChoiceField(queryset=RoleCategory.objects.all(), required=False, label=_("role category"),
-                                  to_field_name="code")
+    province = forms.ModelChoiceField(queryset=Province.objects.order_by("name_th"), required=False, label=_("province"), to_field_name="code")
+    role = forms.ModelChoiceField(queryset=RoleCategory.objects.all(), required=False, label=_("role category"), to_field_name="code")
     status = forms.ChoiceField(required=False, label=_("status"))
 
     def __init__(self, *args, central=False, **kwargs):

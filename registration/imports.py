@@ -7,6 +7,7 @@ same person twice in one file (by the one duplicate rule, registration.models.sa
 writes (quota locks, duplicates against the database, the all-or-nothing insert) live in
 registration.services.import_participants.
 """
+
 import csv
 import io
 import re
@@ -52,9 +53,19 @@ COLUMNS = (
     Column("subdistrict", "ตำบล", False, ("ตำบล/แขวง", "แขวง", "subdistrict", "sub-district", "tambon")),
     Column("district", "อำเภอ", False, ("อำเภอ/เขต", "เขต", "district", "amphoe")),
     Column("role", "ประเภทผู้เข้าร่วม", True, ("ประเภท", "บทบาท", "role", "role category")),
-    Column("phone", "โทรศัพท์มือถือ", True, ("เบอร์โทรศัพท์มือถือ", "เบอร์โทรศัพท์", "เบอร์โทร", "เบอร์มือถือ", "มือถือ", "โทรศัพท์", "หมายเลขโทรศัพท์", "mobile phone", "phone", "mobile", "telephone")),
+    Column(
+        "phone",
+        "โทรศัพท์มือถือ",
+        True,
+        ("เบอร์โทรศัพท์มือถือ", "เบอร์โทรศัพท์", "เบอร์โทร", "เบอร์มือถือ", "มือถือ", "โทรศัพท์", "หมายเลขโทรศัพท์", "mobile phone", "phone", "mobile", "telephone"),
+    ),
     Column("email", "อีเมล", False, ("อีเมล์", "e-mail", "email")),
-    Column("national_id", "เลขประจำตัวประชาชน", False, ("เลขบัตรประชาชน", "เลขบัตรประจำตัวประชาชน", "หมายเลขบัตรประชาชน", "national id", "national_id", "citizen id")),
+    Column(
+        "national_id",
+        "เลขประจำตัวประชาชน",
+        False,
+        ("เลขบัตรประชาชน", "เลขบัตรประจำตัวประชาชน", "หมายเลขบัตรประชาชน", "national id", "national_id", "citizen id"),
+    ),
     Column("province", "จังหวัด", False, ("province",)),
 )
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
@@ -96,8 +107,7 @@ class Problem:
 
     def __str__(self):
         if self.row and self.column:
-            return gettext("Row %(row)s, column “%(column)s”: %(message)s") % {
-                "row": self.row, "column": self.column, "message": self.message}
+            return gettext("Row %(row)s, column “%(column)s”: %(message)s") % {"row": self.row, "column": self.column, "message": self.message}
         if self.row:
             return gettext("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
         return str(self.message)
@@ -224,7 +234,9 @@ def decode_text(content):
 
 def _mixed_encoding_error():
     return ImportFileError(
-        gettext("The file mixes two character encodings (UTF-8 and Thai Windows/TIS-620), so some Thai text would be garbled. Save it again as “CSV UTF-8” and upload again."),
+        gettext(
+            "The file mixes two character encodings (UTF-8 and Thai Windows/TIS-620), so some Thai text would be garbled. Save it again as “CSV UTF-8” and upload again."
+        ),
         code="mixed_encoding",
     )
 
@@ -324,8 +336,7 @@ def check_rows(sheet, *, province, roles):
         values = {key: cells[position] if position < len(cells) else "" for key, position in index.items()}
         for key, value in values.items():
             if value.startswith("="):
-                problems.append(Problem(number, checked.column(key), gettext(
-                    "formulas are not accepted; copy the cell and paste it as a value")))
+                problems.append(Problem(number, checked.column(key), gettext("formulas are not accepted; copy the cell and paste it as a value")))
                 values[key] = ""
         formula_columns = {problem.column for problem in problems}
 
@@ -333,12 +344,16 @@ def check_rows(sheet, *, province, roles):
         if province_text:
             row_province = provinces.get(_norm_header(province_text))
             if row_province is None:
-                problems.append(Problem(number, checked.column("province"),
-                                        gettext("unknown province “%(value)s”") % {"value": province_text}))
+                problems.append(Problem(number, checked.column("province"), gettext("unknown province “%(value)s”") % {"value": province_text}))
             elif row_province.pk != province.pk:
-                problems.append(Problem(number, checked.column("province"), gettext(
-                    "this row is for %(row_province)s; this file can only register people of %(province)s")
-                    % {"row_province": row_province.name, "province": province.name}))
+                problems.append(
+                    Problem(
+                        number,
+                        checked.column("province"),
+                        gettext("this row is for %(row_province)s; this file can only register people of %(province)s")
+                        % {"row_province": row_province.name, "province": province.name},
+                    )
+                )
         prefix = values.get("prefix", "")
         values["prefix"] = prefixes.get(prefix) or prefixes.get(prefix.lower()) or prefix
 
@@ -354,11 +369,21 @@ def check_rows(sheet, *, province, roles):
             first = first_row_of.setdefault(same, number)
             if first != number:
                 if same[0] == "national_id":
-                    problems.append(Problem(number, checked.column("national_id"), gettext(
-                        "the same national ID is already in row %(row)s of this file") % {"row": first}))
+                    problems.append(
+                        Problem(
+                            number,
+                            checked.column("national_id"),
+                            gettext("the same national ID is already in row %(row)s of this file") % {"row": first},
+                        )
+                    )
                 else:
-                    problems.append(Problem(number, checked.column("first_name"), gettext(
-                        "the same name and phone are already in row %(row)s of this file") % {"row": first}))
+                    problems.append(
+                        Problem(
+                            number,
+                            checked.column("first_name"),
+                            gettext("the same name and phone are already in row %(row)s of this file") % {"row": first},
+                        )
+                    )
         checked.rows.append(ParsedRow(number, data))
         checked.problems.extend(problems)
     return checked
@@ -409,13 +434,25 @@ def template_bytes(roles=None, province=None):
 
     prefix_letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY["prefix"].header) + 1).column_letter
     role_letter = sheet.cell(row=1, column=TEMPLATE_HEADERS.index(COLUMNS_BY_KEY["role"].header) + 1).column_letter
-    prefix_dv = DataValidation(type="list", formula1=f"'รายการ'!$A$2:$A${len(prefixes) + 1}", allow_blank=False,
-                               showErrorMessage=True, errorTitle="คำนำหน้าชื่อ", error="เลือกคำนำหน้าชื่อจากรายการ")
+    prefix_dv = DataValidation(
+        type="list",
+        formula1=f"'รายการ'!$A$2:$A${len(prefixes) + 1}",
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="คำนำหน้าชื่อ",
+        error="เลือกคำนำหน้าชื่อจากรายการ",
+    )
     prefix_dv.add(f"{prefix_letter}2:{prefix_letter}3000")
     sheet.add_data_validation(prefix_dv)
     if roles:
-        role_dv = DataValidation(type="list", formula1=f"'รายการ'!$B$2:$B${len(roles) + 1}", allow_blank=False,
-                                 showErrorMessage=True, errorTitle="ประเภทผู้เข้าร่วม", error="เลือกประเภทผู้เข้าร่วมจากรายการ")
+        role_dv = DataValidation(
+            type="list",
+            formula1=f"'รายการ'!$B$2:$B${len(roles) + 1}",
+            allow_blank=False,
+            showErrorMessage=True,
+            errorTitle="ประเภทผู้เข้าร่วม",
+            error="เลือกประเภทผู้เข้าร่วมจากรายการ",
+        )
         role_dv.add(f"{role_letter}2:{role_letter}3000")
         sheet.add_data_validation(role_dv)
 

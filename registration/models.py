@@ -87,20 +87,14 @@ class Registration(models.Model):
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     national_id = models.CharField(_("national ID"), max_length=13, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
-    )
-    replaces = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
-    )
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE)
+    replaces = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces"))
     token_key = models.CharField(max_length=32, unique=True, default=new_token_key, editable=False)
     link_revoked = models.BooleanField(_("personal link revoked"), default=False)
     # Check-in tickets carry this number (meetings/tickets.py); re-issuing a badge bumps it, so
     # the tickets printed before are refused.
     ticket_version = models.PositiveIntegerField(_("ticket version"), default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,12 +148,8 @@ class Registration(models.Model):
 class NationalIdReveal(models.Model):
     """Audit trail: central staff explicitly showed a full national ID (every reveal is one row)."""
 
-    registration = models.ForeignKey(
-        Registration, on_delete=models.CASCADE, related_name="national_id_reveals", verbose_name=_("registration")
-    )
-    revealed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("revealed by")
-    )
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="national_id_reveals", verbose_name=_("registration"))
+    revealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("revealed by"))
     revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

@@ -1,5 +1,6 @@
 """Remember an attendee's personal link on their phone (a signed cookie), so that scanning a
 venue QR later needs only a tap to confirm. Set on the first visit to /p/<token>/."""
+
 from django.conf import settings
 
 COOKIE_NAME = "prachum_personal"
@@ -9,7 +10,12 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 90
 
 def remember_personal_token(response, token):
     response.set_signed_cookie(
-        COOKIE_NAME, token, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+        COOKIE_NAME,
+        token,
+        salt=COOKIE_SALT,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response

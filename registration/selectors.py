@@ -1,4 +1,5 @@
 """Reads for registrations with the permission check built in (another province's rows answer 404)."""
+
 import re
 
 from django.db.models import Count, Q
@@ -59,12 +60,8 @@ def quota_rows(session, user, province=None):
         quotas = quotas.filter(province=province)
         registrations = registrations.filter(province=province)
     # One grouped count instead of Quota.with_used(): that joins every quota with every registration.
-    used = {
-        (row["province_id"], row["role_id"]): row["n"]
-        for row in registrations.values("province_id", "role_id").annotate(n=Count("id"))
-    }
-    cells = [{"role": q.role, "province": q.province, "seats": q.seats, "used": used.get((q.province_id, q.role_id), 0)}
-             for q in quotas]
+    used = {(row["province_id"], row["role_id"]): row["n"] for row in registrations.values("province_id", "role_id").annotate(n=Count("id"))}
+    cells = [{"role": q.role, "province": q.province, "seats": q.seats, "used": used.get((q.province_id, q.role_id), 0)} for q in quotas]
     if not is_central(user) or province is not None:
         return [{**cell, "free": max(cell["seats"] - cell["used"], 0)} for cell in cells]
     totals = {}
@@ -80,12 +77,7 @@ def get_registration_by_token(token, select_related=("session", "province", "rol
     key = read_personal_token(token)
     if key is None:
         raise Http404("invalid personal link")
-    registration = (
-        Registration.objects.active()
-        .select_related(*select_related)
-        .filter(token_key=key, link_revoked=False)
-        .first()
-    )
+    registration = Registration.objects.active().select_related(*select_related).filter(token_key=key, link_revoked=False).first()
     if registration is None:
         raise Http404("unknown or revoked personal link")
     return registration

@@ -8,6 +8,7 @@ future API share the same rules. Quotas are enforced under a row lock on the Quo
 found by one rule (registration.models.same_person_keys), for one person and for a whole file alike.
 Registration broadcasts nothing: the attendance dashboards count registrations when they next refresh.
 """
+
 from dataclasses import dataclass, field
 
 from django.core.mail import send_mail
@@ -31,8 +32,17 @@ from registration.models import (
 from registration.selectors import roles_with_seats
 
 PERSON_FIELDS = (
-    "prefix", "first_name", "last_name", "position", "organisation", "village", "subdistrict", "district",
-    "phone", "email", "national_id",
+    "prefix",
+    "first_name",
+    "last_name",
+    "position",
+    "organisation",
+    "village",
+    "subdistrict",
+    "district",
+    "phone",
+    "email",
+    "national_id",
 )
 
 
@@ -118,8 +128,7 @@ class SamePerson:
         return gettext("%(name)s with this phone number is already registered for this session by %(province)s.") % params
 
     def error(self):
-        return RegistrationError(self.message, code="duplicate",
-                                 details={"field": "national_id" if self.by_national_id else "phone"})
+        return RegistrationError(self.message, code="duplicate", details={"field": "national_id" if self.by_national_id else "phone"})
 
 
 def find_same_people(session, people, *, exclude_pk=None):
@@ -129,25 +138,23 @@ def find_same_people(session, people, *, exclude_pk=None):
     phones = {person["phone"] for person in people if person.get("phone")}
     if not ids and not phones:
         return [None] * len(people)
-    candidates = Registration.objects.active().filter(session=session).filter(
-        Q(national_id__in=ids) | Q(phone__in=phones))
+    candidates = Registration.objects.active().filter(session=session).filter(Q(national_id__in=ids) | Q(phone__in=phones))
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    existing = [Existing(*values) for values in candidates.values_list(
-        "pk", "province_id", "prefix", "first_name", "last_name", "phone", "national_id")]
+    existing = [
+        Existing(*values) for values in candidates.values_list("pk", "province_id", "prefix", "first_name", "last_name", "phone", "national_id")
+    ]
     if not existing:
         return [None] * len(people)
     provinces = Province.objects.in_bulk({e.province_id for e in existing})
     by_key = {}
     for e in existing:
         e.province = provinces[e.province_id]
-        for key in same_person_keys({"national_id": e.national_id, "first_name": e.first_name,
-                                     "last_name": e.last_name, "phone": e.phone}):
+        for key in same_person_keys({"national_id": e.national_id, "first_name": e.first_name, "last_name": e.last_name, "phone": e.phone}):
             by_key.setdefault(key, e)
     found = []
     for person in people:
-        match = next((SamePerson(by_key[key], key[0] == "national_id")
-                      for key in same_person_keys(person) if key in by_key), None)
+        match = next((SamePerson(by_key[key], key[0] == "national_id") for key in same_person_keys(person) if key in by_key), None)
         found.append(match)
     return found
 
@@ -166,7 +173,8 @@ def _lock_quota(session, province, role):
     quota = Quota.objects.select_for_update().filter(session=session, province=province, role=role).first()
     if quota is None:
         raise RegistrationError(
-            NO_SEATS_MESSAGE % {"role": role.name, "province": province.name}, code="no_quota",
+            NO_SEATS_MESSAGE % {"role": role.name, "province": province.name},
+            code="no_quota",
             details={"field": "role"},
         )
     return quota
@@ -178,7 +186,11 @@ def _used_seats(session, province, role):
 
 def _over_quota_message(quota, used):
     return gettext("The quota for %(role)s in %(province)s is full (%(used)s of %(seats)s seats).") % {
-        "role": quota.role.name, "province": quota.province.name, "used": used, "seats": quota.seats}
+        "role": quota.role.name,
+        "province": quota.province.name,
+        "used": used,
+        "seats": quota.seats,
+    }
 
 
 def _province_venue(session, province):
@@ -218,8 +230,12 @@ def register_participant(*, session, province, data, actor):
             raise RegistrationError(_over_quota_message(quota, used), code="over_quota", details={"field": "role"})
         _raise_if_duplicate(session, data)
         registration = Registration(
-            session=session, province=province, role=role, venue=_province_venue(session, province),
-            created_by=actor, **{name: data.get(name) or "" for name in PERSON_FIELDS},
+            session=session,
+            province=province,
+            role=role,
+            venue=_province_venue(session, province),
+            created_by=actor,
+            **{name: data.get(name) or "" for name in PERSON_FIELDS},
         )
         _save_new(registration, session, data)
     return registration
@@ -264,8 +280,13 @@ def substitute_registration(*, registration, data, actor):
         locked.status = RegistrationStatus.SUBSTITUTED
         locked.save(update_fields=["status", "updated_at"])
         substitute = Registration(
-            session=session, province=locked.province, role=locked.role, venue=locked.venue, replaces=locked,
-            created_by=actor, **{name: data.get(name) or "" for name in PERSON_FIELDS},
+            session=session,
+            province=locked.province,
+            role=locked.role,
+            venue=locked.venue,
+            replaces=locked,
+            created_by=actor,
+            **{name: data.get(name) or "" for name in PERSON_FIELDS},
         )
         _save_new(substitute, session, data, exclude_pk=locked.pk)
     return substitute
@@ -322,13 +343,16 @@ def send_personal_link(*, registration, actor):
     body = gettext(
         "%(name)s\n\nYou are registered for “%(title)s” on %(date)s.\n"
         "Your personal page (venue, join link, agenda, QR code for check-in):\n%(url)s\n\nKeep this link private."
-    ) % {"name": registration.full_name, "title": session.title, "date": format_date(session.starts_at, "long"),
-         "url": registration.get_personal_url()}
+    ) % {
+        "name": registration.full_name,
+        "title": session.title,
+        "date": format_date(session.starts_at, "long"),
+        "url": registration.get_personal_url(),
+    }
     try:
         send_mail(gettext("Your link for %(title)s") % {"title": session.title}, body, None, [registration.email])
     except Exception as error:  # SMTP down or refused: tell the officer, write nothing
-        raise RegistrationError(
-            gettext("The e-mail could not be sent (%(error)s).") % {"error": error}, code="mail_failed") from error
+        raise RegistrationError(gettext("The e-mail could not be sent (%(error)s).") % {"error": error}, code="mail_failed") from error
     return registration
 
 
@@ -399,22 +423,29 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
 
     with transaction.atomic():
         # Locked in a fixed order, so two imports for the same province never deadlock.
-        quotas = {q.role_id: q for q in Quota.objects.select_for_update().filter(session=session, province=province)
-                  .select_related("role", "province").order_by("pk")}
+        quotas = {
+            q.role_id: q
+            for q in Quota.objects.select_for_update().filter(session=session, province=province).select_related("role", "province").order_by("pk")
+        }
         used = dict(
-            Registration.objects.active().filter(session=session, province=province)
-            .values_list("role_id").annotate(n=Count("id")).values_list("role_id", "n")
+            Registration.objects.active()
+            .filter(session=session, province=province)
+            .values_list("role_id")
+            .annotate(n=Count("id"))
+            .values_list("role_id", "n")
         )
         new_rows = []
         for parsed, same in zip(checked.rows, find_same_people(session, [parsed.data for parsed in checked.rows]), strict=True):
             if same is None:
                 new_rows.append(parsed)
-            elif (same.existing.province_id == province.pk and same.existing.first_name == parsed.data["first_name"]
-                  and same.existing.last_name == parsed.data["last_name"]):
+            elif (
+                same.existing.province_id == province.pk
+                and same.existing.first_name == parsed.data["first_name"]
+                and same.existing.last_name == parsed.data["last_name"]
+            ):
                 result.already_registered.append((parsed, same.existing))
             else:
-                problems.append(Problem(parsed.row, checked.column("national_id" if same.by_national_id else "first_name"),
-                                        same.message))
+                problems.append(Problem(parsed.row, checked.column("national_id" if same.by_national_id else "first_name"), same.message))
         wanted = {}
         for parsed in new_rows:
             if parsed.data.get("role") is not None:
@@ -425,10 +456,15 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
                 continue  # reported per row already: the form offers only roles with seats
             free = quota.seats - used.get(role_id, 0)
             if len(role_rows) > free:
-                for parsed in role_rows[max(free, 0):]:
-                    problems.append(Problem(parsed.row, checked.column("role"), gettext(
-                        "over quota: %(province)s has %(free)s free seats for %(role)s, this file adds %(wanted)s")
-                        % {"province": province.name, "free": max(free, 0), "role": quota.role.name, "wanted": len(role_rows)}))
+                for parsed in role_rows[max(free, 0) :]:
+                    problems.append(
+                        Problem(
+                            parsed.row,
+                            checked.column("role"),
+                            gettext("over quota: %(province)s has %(free)s free seats for %(role)s, this file adds %(wanted)s")
+                            % {"province": province.name, "free": max(free, 0), "role": quota.role.name, "wanted": len(role_rows)},
+                        )
+                    )
         if problems:
             problems.sort(key=lambda p: p.row)
             raise ImportRejected(problems)
@@ -436,14 +472,23 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
         if dry_run:
             return result
         venue = _province_venue(session, province)
-        shared = {"session": session.pk, "province": province.pk, "venue": venue.pk if venue else None,
-                  "created_by": actor.pk if actor else None}
+        shared = {"session": session.pk, "province": province.pk, "venue": venue.pk if venue else None, "created_by": actor.pk if actor else None}
         try:
             with transaction.atomic():
-                _insert_rows(shared, [{**{name: parsed.data.get(name) or "" for name in PERSON_FIELDS},
-                                       "role": parsed.data["role"].pk} for parsed in new_rows])
+                _insert_rows(
+                    shared, [{**{name: parsed.data.get(name) or "" for name in PERSON_FIELDS}, "role": parsed.data["role"].pk} for parsed in new_rows]
+                )
         except IntegrityError:
             # Someone registered one of these people between our check and the insert: nothing is written.
-            raise ImportRejected([Problem(0, "", gettext(
-                "Another registration of one of these people was saved while the file was being imported. Nothing was imported; upload the file again."))]) from None
+            raise ImportRejected(
+                [
+                    Problem(
+                        0,
+                        "",
+                        gettext(
+                            "Another registration of one of these people was saved while the file was being imported. Nothing was imported; upload the file again."
+                        ),
+                    )
+                ]
+            ) from None
     return result

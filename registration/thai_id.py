@@ -1,4 +1,5 @@
 """Thai national ID numbers: validated by python-stdnum, never shown in full by default."""
+
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import pin
 

@@ -1,4 +1,5 @@
 """Thai mobile numbers, normalised to the ten digits people dial at home (0XXXXXXXXX)."""
+
 import re
 
 from django.utils.translation import gettext_lazy as _

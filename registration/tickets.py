@@ -9,6 +9,7 @@ and a ticket of one session can never pass for another's. Scanners verify ticket
 session's public key (the venue snapshot carries it). Re-issuing a lost badge bumps the
 registration's `ticket_version`: tickets of older versions are refused.
 """
+
 import base64
 import binascii
 import struct
@@ -42,9 +43,7 @@ class Ticket:
 
 @lru_cache(maxsize=256)
 def _private_key(secret_key, session_id):
-    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=HKDF_SALT, info=b"session:%d" % session_id).derive(
-        secret_key.encode()
-    )
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=HKDF_SALT, info=b"session:%d" % session_id).derive(secret_key.encode())
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
@@ -53,9 +52,7 @@ def session_private_key(session_id):
 
 
 def session_public_key_bytes(session_id):
-    return session_private_key(session_id).public_key().public_bytes(
-        encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw
-    )
+    return session_private_key(session_id).public_key().public_bytes(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
 
 
 def session_public_key(session_id):
@@ -91,7 +88,7 @@ def read_ticket(text):
     text = (text or "").strip()
     if not looks_like_ticket(text):
         raise TicketError("not a ticket")
-    body = text[len(PREFIX):]
+    body = text[len(PREFIX) :]
     if len(body) > 200:
         raise TicketError("too long")
     try:
@@ -100,7 +97,7 @@ def read_ticket(text):
         raise TicketError("not base64url") from exc
     if len(raw) != PAYLOAD.size + SIGNATURE_BYTES:
         raise TicketError("wrong length")
-    payload, signature = raw[: PAYLOAD.size], raw[PAYLOAD.size:]
+    payload, signature = raw[: PAYLOAD.size], raw[PAYLOAD.size :]
     fmt, session_id, registration_id, version = PAYLOAD.unpack(payload)
     if fmt != FORMAT:
         raise TicketError("unknown format")

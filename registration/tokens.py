@@ -1,4 +1,5 @@
 """Signed personal links. The signed value is a random key, never a primary key or personal data."""
+
 from django.core import signing
 
 PERSONAL_LINK_SALT = "prachum.registration.personal-link"

@@ -1,5 +1,6 @@
 """Registration's URLs (namespace "registration"): staff pages under /sessions/<session_pk>/registrations/,
 and an attendee's personal page under /p/<token>/."""
+
 from django.urls import path
 
 from registration import views

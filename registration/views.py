@@ -2,6 +2,7 @@
 
 Views parse input, check permission through the selectors, call one service and render.
 """
+
 import hashlib
 import os
 import time
@@ -115,16 +116,20 @@ def registration_list(request, session_pk):
     page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "registration/list.html", {
-        "session": session,
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
-        "quotas": quota_rows(session, request.user, filters.get("province")),
-        "can_change": _can_change(request, session),
-        "is_central": is_central(request.user),
-        "province": user_province(request.user),
-    })
+    return render(
+        request,
+        "registration/list.html",
+        {
+            "session": session,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "quotas": quota_rows(session, request.user, filters.get("province")),
+            "can_change": _can_change(request, session),
+            "is_central": is_central(request.user),
+            "province": user_province(request.user),
+        },
+    )
 
 
 EXPORT_FIELDS = (
@@ -171,8 +176,7 @@ def registration_create(request, session_pk):
     province = _acting_province(request, request.POST.get("province_code") or request.GET.get("province"))
     if province is None:
         # Central staff pick the province first; its quotas decide the roles on offer.
-        return render(request, "registration/choose_province.html", {
-            "session": session, "form": ProvinceChoiceForm(), "next": "registration_create"})
+        return render(request, "registration/choose_province.html", {"session": session, "form": ProvinceChoiceForm(), "next": "registration_create"})
     try:
         check_can_change(actor=request.user, session=session, province=province)
     except RegistrationError as error:
@@ -181,8 +185,7 @@ def registration_create(request, session_pk):
     form = ParticipantForm(request.POST or None, roles=roles_with_seats(session, province), province=province)
     if request.method == "POST" and form.is_valid():
         try:
-            registration = register_participant(
-                session=session, province=province, data=form.participant_data(), actor=request.user)
+            registration = register_participant(session=session, province=province, data=form.participant_data(), actor=request.user)
         except RegistrationError as error:
             add_form_error(form, error)
         else:
@@ -191,8 +194,11 @@ def registration_create(request, session_pk):
                 url = reverse("registration:create", kwargs={"session_pk": session.pk})
                 return redirect(f"{url}?province={province.code}" if is_central(request.user) else url)
             return redirect(_detail_url(registration))
-    return render(request, "registration/form.html", {
-        "session": session, "province": province, "form": form, "quotas": quota_rows(session, request.user, province)})
+    return render(
+        request,
+        "registration/form.html",
+        {"session": session, "province": province, "form": form, "quotas": quota_rows(session, request.user, province)},
+    )
 
 
 @staff_required
@@ -205,16 +211,21 @@ def registration_detail(request, session_pk, pk):
 def _render_detail(request, session, registration, revealed_id=None, status=200):
     has_link = registration.status == RegistrationStatus.ACTIVE and not registration.link_revoked
     url = registration.get_personal_url() if has_link else ""
-    return render(request, "registration/detail.html", {
-        "session": session,
-        "registration": registration,
-        "personal_url": url,
-        "qr": qr_svg(url) if url else "",
-        "revealed_id": revealed_id,
-        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
-        "is_central": is_central(request.user),
-        "replaced_by": getattr(registration, "replaced_by", None) if registration.status == RegistrationStatus.SUBSTITUTED else None,
-    }, status=status)
+    return render(
+        request,
+        "registration/detail.html",
+        {
+            "session": session,
+            "registration": registration,
+            "personal_url": url,
+            "qr": qr_svg(url) if url else "",
+            "revealed_id": revealed_id,
+            "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
+            "is_central": is_central(request.user),
+            "replaced_by": getattr(registration, "replaced_by", None) if registration.status == RegistrationStatus.SUBSTITUTED else None,
+        },
+        status=status,
+    )
 
 
 def _post_action(request, session_pk, pk, action, success):
@@ -238,22 +249,27 @@ def registration_cancel(request, session_pk, pk):
 @require_POST
 @staff_required
 def registration_revoke_link(request, session_pk, pk):
-    return _post_action(request, session_pk, pk, revoke_personal_link,
-                        gettext("The personal link of %(name)s no longer works."))
+    return _post_action(request, session_pk, pk, revoke_personal_link, gettext("The personal link of %(name)s no longer works."))
 
 
 @require_POST
 @staff_required
 def registration_reissue_link(request, session_pk, pk):
-    return _post_action(request, session_pk, pk, reissue_personal_link,
-                        gettext("A new personal link for %(name)s is ready; earlier links no longer work."))
+    return _post_action(
+        request, session_pk, pk, reissue_personal_link, gettext("A new personal link for %(name)s is ready; earlier links no longer work.")
+    )
 
 
 @require_POST
 @staff_required
 def registration_reissue_ticket(request, session_pk, pk):
-    return _post_action(request, session_pk, pk, reissue_ticket,
-                        gettext("A new check-in ticket for %(name)s is ready: print the badge again; the earlier badge no longer checks in."))
+    return _post_action(
+        request,
+        session_pk,
+        pk,
+        reissue_ticket,
+        gettext("A new check-in ticket for %(name)s is ready: print the badge again; the earlier badge no longer checks in."),
+    )
 
 
 @require_POST
@@ -270,8 +286,7 @@ def registration_reveal_id(request, session_pk, pk):
     registration = get_registration_for_user(request.user, session, pk)
     if not is_central(request.user):
         raise PermissionDenied
-    national_id = reveal_national_id(
-        registration=registration, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    national_id = reveal_national_id(registration=registration, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
     response = _render_detail(request, session, registration, revealed_id=national_id or "-")
     response["Cache-Control"] = "no-store"
     return response
@@ -291,9 +306,16 @@ def registration_edit(request, session_pk, pk):
         else:
             messages.success(request, gettext("The details of %(name)s are saved.") % {"name": registration.full_name})
             return redirect(_detail_url(registration))
-    return render(request, "registration/edit.html", {
-        "session": session, "registration": registration, "form": form,
-        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE})
+    return render(
+        request,
+        "registration/edit.html",
+        {
+            "session": session,
+            "registration": registration,
+            "form": form,
+            "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
+        },
+    )
 
 
 @staff_required
@@ -307,12 +329,20 @@ def registration_substitute(request, session_pk, pk):
         except RegistrationError as error:
             add_form_error(form, error)
         else:
-            messages.success(request, gettext("%(name)s now takes the seat of %(old)s.")
-                             % {"name": substitute.full_name, "old": registration.full_name})
+            messages.success(
+                request, gettext("%(name)s now takes the seat of %(old)s.") % {"name": substitute.full_name, "old": registration.full_name}
+            )
             return redirect(_detail_url(substitute))
-    return render(request, "registration/substitute.html", {
-        "session": session, "registration": registration, "form": form,
-        "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE})
+    return render(
+        request,
+        "registration/substitute.html",
+        {
+            "session": session,
+            "registration": registration,
+            "form": form,
+            "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
+        },
+    )
 
 
 # --- bulk import ----------------------------------------------------------------------------------------
@@ -362,9 +392,13 @@ def registration_import(request, session_pk):
     central = is_central(request.user)
     province_form = ProvinceChoiceForm(request.POST or None) if central else None
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    context = {"session": session, "form": form, "province_form": province_form,
-               "province": None if central else user_province(request.user),
-               "can_change": _can_change(request, session)}
+    context = {
+        "session": session,
+        "form": form,
+        "province_form": province_form,
+        "province": None if central else user_province(request.user),
+        "can_change": _can_change(request, session),
+    }
     if request.method != "POST":
         return render(request, "registration/import.html", context)
     valid = form.is_valid() & (province_form.is_valid() if central else True)
@@ -376,8 +410,7 @@ def registration_import(request, session_pk):
     try:
         check_file_size(upload.size)  # before reading it into memory
         content = upload.read()
-        result = import_participants(session=session, province=province, content=content, filename=upload.name,
-                                     actor=request.user, dry_run=True)
+        result = import_participants(session=session, province=province, content=content, filename=upload.name, actor=request.user, dry_run=True)
     except ImportRejected as rejected:
         add_error_message(request, rejected)
         context.update({"problems": rejected.details["problems"], "filename": upload.name})
@@ -387,8 +420,7 @@ def registration_import(request, session_pk):
         return render(request, "registration/import.html", context, status=400)
     staged = _stage_upload(content)
     signed = signing.dumps(
-        {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk,
-         "h": hashlib.sha256(content).hexdigest()},
+        {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk, "h": hashlib.sha256(content).hexdigest()},
         salt=IMPORT_SALT,
     )
     context.update({"result": result, "signed": signed, "filename": upload.name, "preview_rows": result.created[:200]})
@@ -403,8 +435,9 @@ def registration_import_confirm(request, session_pk):
     try:
         payload = signing.loads(request.POST.get("upload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
     except signing.BadSignature:
-        add_error_message(request, ImportFileError(
-            gettext("This preview has expired or is not valid. Upload the file again."), code="preview_expired"))
+        add_error_message(
+            request, ImportFileError(gettext("This preview has expired or is not valid. Upload the file again."), code="preview_expired")
+        )
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     if payload.get("s") != session.pk or payload.get("u") != request.user.pk:
         raise Http404
@@ -415,8 +448,9 @@ def registration_import_confirm(request, session_pk):
     try:
         content = path.read_bytes()
     except OSError:
-        add_error_message(request, ImportFileError(
-            gettext("This preview was already imported or has expired. Upload the file again."), code="preview_used"))
+        add_error_message(
+            request, ImportFileError(gettext("This preview was already imported or has expired. Upload the file again."), code="preview_used")
+        )
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     if hashlib.sha256(content).hexdigest() != payload.get("h"):
         raise Http404
@@ -425,15 +459,21 @@ def registration_import_confirm(request, session_pk):
     except ImportRejected as rejected:
         # Something changed since the preview (a seat taken, a person registered elsewhere): show why.
         add_error_message(request, rejected)
-        return render(request, "registration/import_preview.html", {
-            "session": session, "province": province, "problems": rejected.details["problems"]}, status=400)
+        return render(
+            request,
+            "registration/import_preview.html",
+            {"session": session, "province": province, "problems": rejected.details["problems"]},
+            status=400,
+        )
     except RegistrationError as error:
         add_error_message(request, error)
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
     path.unlink(missing_ok=True)
-    messages.success(request, gettext(
-        "Imported %(created)s people for %(province)s; %(skipped)s were already registered and were skipped.")
-        % {"created": len(result.created), "province": province.name, "skipped": len(result.already_registered)})
+    messages.success(
+        request,
+        gettext("Imported %(created)s people for %(province)s; %(skipped)s were already registered and were skipped.")
+        % {"created": len(result.created), "province": province.name, "skipped": len(result.already_registered)},
+    )
     url = _list_url(session)
     return redirect(f"{url}?province={province.code}" if is_central(request.user) else url)
 

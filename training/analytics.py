@@ -8,6 +8,7 @@ Definitions (also shown on the results page):
 - item analysis uses each participant's first submitted attempt: difficulty p = share answering right;
   discrimination D = p(upper 27 %) − p(lower 27 %) by total score, and the point-biserial correlation.
 """
+
 import math
 import statistics
 from collections import defaultdict
@@ -87,13 +88,8 @@ def participant_results(session, registrations):
             if score > post.get(reg_id, -1):
                 post[reg_id] = score
             passed[reg_id] = passed.get(reg_id, False) or bool(ok)
-    certificates = dict(
-        Certificate.objects.valid().filter(registration_id__in=ids).values_list("registration_id", "number")
-    )
-    return [
-        ParticipantResult(r, pre.get(r.pk), post.get(r.pk), passed.get(r.pk), certificates.get(r.pk, ""))
-        for r in registrations
-    ]
+    certificates = dict(Certificate.objects.valid().filter(registration_id__in=ids).values_list("registration_id", "number"))
+    return [ParticipantResult(r, pre.get(r.pk), post.get(r.pk), passed.get(r.pk), certificates.get(r.pk, "")) for r in registrations]
 
 
 def summarise(results, key, name):
@@ -142,9 +138,7 @@ def by_role(results):
 def province_ranking(results):
     """Provinces by mean normalised gain, highest first; provinces without any gain come last."""
     summaries = by_province(results)
-    return sorted(
-        summaries, key=lambda s: (s.gain_mean is None, -(s.gain_mean or 0), -(s.post_mean or 0), s.name)
-    )
+    return sorted(summaries, key=lambda s: (s.gain_mean is None, -(s.gain_mean or 0), -(s.post_mean or 0), s.name))
 
 
 @dataclass
@@ -162,10 +156,7 @@ def item_analysis(quiz, registrations):
     """Difficulty and discrimination per question of `quiz`, over the first attempts of `registrations`."""
     first = {}
     for attempt_id, reg_id, score in (
-        Attempt.objects.submitted()
-        .filter(quiz=quiz, registration__in=registrations)
-        .order_by("number")
-        .values_list("pk", "registration_id", "score")
+        Attempt.objects.submitted().filter(quiz=quiz, registration__in=registrations).order_by("number").values_list("pk", "registration_id", "score")
     ):
         first.setdefault(reg_id, (attempt_id, float(score)))
     totals = dict(first.values())

@@ -4,6 +4,7 @@ Written in Thai for this project from the seed's four agenda topics (training/de
 every lesson opens with a note that it is sample content for the department to review, and staff
 can edit all of it. Loading is idempotent and uses bulk_create so the demo seed stays fast.
 """
+
 import json
 from pathlib import Path
 
@@ -44,20 +45,32 @@ def seed_training_demo(session):
     )
     quizzes = [
         Quiz(
-            session=session, kind=QuizKind.PRETEST, title="แบบทดสอบก่อนเรียน (Pre-test)",
+            session=session,
+            kind=QuizKind.PRETEST,
+            title="แบบทดสอบก่อนเรียน (Pre-test)",
             instructions="ทำก่อนเริ่มการประชุม เพื่อวัดความรู้เดิม ทำได้ 1 ครั้ง ภายใน 15 นาที ผลคะแนนไม่มีผลต่อการได้รับเกียรติบัตร",
-            pass_mark=60, max_attempts=1, time_limit_minutes=15,
+            pass_mark=60,
+            max_attempts=1,
+            time_limit_minutes=15,
         ),
         Quiz(
-            session=session, kind=QuizKind.POSTTEST, title="แบบทดสอบหลังเรียน (Post-test)",
+            session=session,
+            kind=QuizKind.POSTTEST,
+            title="แบบทดสอบหลังเรียน (Post-test)",
             instructions="ทำหลังจบการประชุม ต้องได้คะแนนอย่างน้อยร้อยละ 70 จึงจะผ่าน ทำได้ไม่เกิน 2 ครั้ง ครั้งละ 20 นาที",
-            pass_mark=70, max_attempts=2, time_limit_minutes=20,
+            pass_mark=70,
+            max_attempts=2,
+            time_limit_minutes=20,
         ),
     ] + [
         Quiz(
-            session=session, kind=QuizKind.CHECK, module=module, title=f"แบบทดสอบท้ายบทที่ {module.order}",
+            session=session,
+            kind=QuizKind.CHECK,
+            module=module,
+            title=f"แบบทดสอบท้ายบทที่ {module.order}",
             instructions="ทบทวนความเข้าใจหลังอ่านบทเรียน ทำได้ไม่จำกัดจำนวนครั้ง ผ่านเมื่อได้คะแนนอย่างน้อยร้อยละ 60",
-            pass_mark=60, max_attempts=None,
+            pass_mark=60,
+            max_attempts=None,
         )
         for module in modules
     ]

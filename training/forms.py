@@ -51,8 +51,18 @@ class QuizForm(forms.ModelForm):
     class Meta:
         model = Quiz
         fields = [
-            "kind", "module", "title", "instructions", "pass_mark", "max_attempts", "time_limit_minutes",
-            "opens_at", "closes_at", "shuffle_questions", "shuffle_choices", "is_published",
+            "kind",
+            "module",
+            "title",
+            "instructions",
+            "pass_mark",
+            "max_attempts",
+            "time_limit_minutes",
+            "opens_at",
+            "closes_at",
+            "shuffle_questions",
+            "shuffle_choices",
+            "is_published",
         ]
         widgets = {"instructions": forms.Textarea(attrs={"rows": 3}), "opens_at": DATETIME_INPUT, "closes_at": DATETIME_INPUT}
 
@@ -90,16 +100,16 @@ class QuestionForm(forms.Form):
     kind = forms.ChoiceField(label=_("question type"), choices=QuestionKind.choices)
     text = forms.CharField(label=_("question"), widget=forms.Textarea(attrs={"rows": 3}))
     explanation = forms.CharField(
-        label=_("explanation"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("explanation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Shown after the attempt is submitted."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for n in range(1, MAX_CHOICES + 1):
-            self.fields[f"choice_{n}"] = forms.CharField(
-                label=_("Choice %(n)d") % {"n": n}, max_length=500, required=False
-            )
+            self.fields[f"choice_{n}"] = forms.CharField(label=_("Choice %(n)d") % {"n": n}, max_length=500, required=False)
             self.fields[f"correct_{n}"] = forms.BooleanField(label=_("correct"), required=False)
 
     @classmethod
@@ -134,16 +144,15 @@ class QuestionForm(forms.Form):
 class QuestionImportForm(forms.Form):
     file = forms.FileField(label=_("Excel file (.xlsx)"))
     replace = forms.BooleanField(
-        label=_("Replace the quiz's current questions"), required=False,
+        label=_("Replace the quiz's current questions"),
+        required=False,
         help_text=_("Only while nobody has taken the quiz. Otherwise the rows are added."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(max)d MB.") % {"max": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(_("The file is larger than %(max)d MB.") % {"max": settings.IMPORT_MAX_BYTES // (1024 * 1024)})
         return upload
 
 
@@ -151,8 +160,16 @@ class CertificateRuleForm(forms.ModelForm):
     class Meta:
         model = CertificateRule
         fields = [
-            "enabled", "require_checkin", "require_posttest_passed", "require_modules_completed",
-            "require_checks_passed", "heading", "statement", "issuer", "signatory_name", "signatory_title",
+            "enabled",
+            "require_checkin",
+            "require_posttest_passed",
+            "require_modules_completed",
+            "require_checks_passed",
+            "heading",
+            "statement",
+            "issuer",
+            "signatory_name",
+            "signatory_title",
         ]
 
 

@@ -2,6 +2,7 @@
 
 Reads only: services import from here, never the other way round.
 """
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,8 +16,8 @@ from django.utils.translation import ngettext
 from attendance.models import CheckIn
 from meetings.dates import format_date
 from meetings.models import Province
-from registration.models import Registration
 from meetings.permissions import is_central, scope_to_user, user_province
+from registration.models import Registration
 from training.models import (
     Attempt,
     AttemptStatus,
@@ -153,9 +154,7 @@ def get_module_for_attendee(registration, pk):
 
 
 def get_quiz_for_attendee(registration, pk):
-    return get_object_or_404(
-        Quiz.objects.select_related("module"), session_id=registration.session_id, is_published=True, pk=pk
-    )
+    return get_object_or_404(Quiz.objects.select_related("module"), session_id=registration.session_id, is_published=True, pk=pk)
 
 
 def get_attempts_for_attendee(registration, quiz):
@@ -217,29 +216,23 @@ def certificate_shortfalls(registration, rule=None):
         missing.append(_("Pass the post-test."))
     modules = Module.objects.published().filter(session_id=registration.session_id)
     if rule.require_modules_completed:
-        done = ModuleProgress.objects.filter(
-            registration=registration, module__in=modules, completed_at__isnull=False
-        ).count()
+        done = ModuleProgress.objects.filter(registration=registration, module__in=modules, completed_at__isnull=False).count()
         if done < modules.count():
             missing.append(_("Complete every module."))
     if rule.require_checks_passed:
         checks = Quiz.objects.filter(session_id=registration.session_id, kind=QuizKind.CHECK, is_published=True)
-        passed = (
-            Attempt.objects.submitted()
-            .filter(registration=registration, quiz__in=checks, passed=True)
-            .values("quiz")
-            .distinct()
-            .count()
-        )
+        passed = Attempt.objects.submitted().filter(registration=registration, quiz__in=checks, passed=True).values("quiz").distinct().count()
         if passed < checks.count():
             missing.append(_("Pass every knowledge check."))
     return missing
 
 
 def posttest_passed(registration):
-    return Attempt.objects.submitted().filter(
-        registration=registration, quiz__session_id=registration.session_id, quiz__kind=QuizKind.POSTTEST, passed=True
-    ).exists()
+    return (
+        Attempt.objects.submitted()
+        .filter(registration=registration, quiz__session_id=registration.session_id, quiz__kind=QuizKind.POSTTEST, passed=True)
+        .exists()
+    )
 
 
 def eligible_registrations(session):
@@ -252,11 +245,7 @@ def eligible_registrations(session):
         registrations = registrations.filter(checkin__isnull=False)
     if rule.require_posttest_passed:
         registrations = registrations.filter(
-            Exists(
-                Attempt.objects.submitted().filter(
-                    registration=OuterRef("pk"), quiz__session=session, quiz__kind=QuizKind.POSTTEST, passed=True
-                )
-            )
+            Exists(Attempt.objects.submitted().filter(registration=OuterRef("pk"), quiz__session=session, quiz__kind=QuizKind.POSTTEST, passed=True))
         )
     if rule.require_modules_completed:
         modules = Module.objects.published().filter(session=session).count()
@@ -325,6 +314,7 @@ def get_quiz_for_staff(session, pk):
 
 
 def quizzes_for_session(session):
-    return sorted(Quiz.objects.filter(session=session).select_related("module").annotate(
-        n_questions=Count("questions", distinct=True)
-    ), key=lambda q: q.sort_key)
+    return sorted(
+        Quiz.objects.filter(session=session).select_related("module").annotate(n_questions=Count("questions", distinct=True)),
+        key=lambda q: q.sort_key,
+    )

@@ -6,6 +6,7 @@
 correct choices ("2", or "1,3" for multiple choice). A true/false row may leave the choices empty:
 they become ถูก / ผิด.
 """
+
 import io
 from dataclasses import dataclass
 
@@ -34,9 +35,7 @@ KIND_ALIASES = {
 
 def headers():
     return (
-        [_("order"), _("type"), _("question")]
-        + [_("choice %(n)d") % {"n": n} for n in range(1, MAX_CHOICES + 1)]
-        + [_("correct"), _("explanation")]
+        [_("order"), _("type"), _("question")] + [_("choice %(n)d") % {"n": n} for n in range(1, MAX_CHOICES + 1)] + [_("correct"), _("explanation")]
     )
 
 

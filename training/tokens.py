@@ -1,5 +1,6 @@
 """Signed codes in certificate QR codes: the certificate number (not personal data) plus a signature,
 so numbers cannot be guessed to look up other people's names."""
+
 from django.core import signing
 
 CERTIFICATE_SALT = "prachum.training.certificate-verify"

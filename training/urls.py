@@ -80,9 +80,7 @@ urlpatterns = [
         name="results_participant",
     ),
     path("training/sessions/<int:session_pk>/results/items/<int:quiz_pk>/", results.results_items, name="results_items"),
-    path(
-        "training/sessions/<int:session_pk>/results/items/<int:quiz_pk>.xlsx", results.items_export, name="items_export"
-    ),
+    path("training/sessions/<int:session_pk>/results/items/<int:quiz_pk>.xlsx", results.items_export, name="items_export"),
     # Certificates: rule, issue, revoke and reissue for central staff; the list and downloads also for officers (own province).
     path("training/sessions/<int:session_pk>/certificate-rule/", certificates.certificate_rule_edit, name="certificate_rule"),
     path("training/sessions/<int:session_pk>/certificates/", certificates.certificates_list, name="certificates"),

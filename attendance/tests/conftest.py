@@ -1,4 +1,5 @@
 """Attendance fixtures: a session whose check-in window is open now, its venues and an attendee."""
+
 import datetime
 import os
 import urllib.parse
@@ -37,8 +38,13 @@ def host_venue(open_session):
 def attendee(open_session, lampang_venue):
     """A Lampang committee member registered for the Lampang venue."""
     return make_registration(
-        open_session, "TH-52", venue=lampang_venue, first_name="สมศรี", last_name="มีสุข",
-        position="กรรมการ กข.คจ.", organisation="บ้านแม่ทะ หมู่ 3",
+        open_session,
+        "TH-52",
+        venue=lampang_venue,
+        first_name="สมศรี",
+        last_name="มีสุข",
+        position="กรรมการ กข.คจ.",
+        organisation="บ้านแม่ทะ หมู่ 3",
     )
 
 

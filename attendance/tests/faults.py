@@ -1,5 +1,6 @@
 """Test helpers for faults from outside: the production server in a process of its own, and TCP
 proxies that delay or cut a connection to PostgreSQL or Redis."""
+
 import asyncio
 import contextlib
 import os
@@ -52,9 +53,23 @@ class ProductionServer:
     def start(self):
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"prachum-server-{self.port}.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
-             "--lifespan", "off", "--no-access-log"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--lifespan",
+                "off",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

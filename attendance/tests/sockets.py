@@ -1,4 +1,5 @@
 """Test helpers for the dashboard socket: a logged-in session cookie and a communicator."""
+
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings

@@ -1,4 +1,5 @@
 """The scanner-device JSON API: bearer auth, revoked devices, session limits, schema and docs."""
+
 import pytest
 
 from attendance.models import CheckIn, CheckInEvent, ScannerDevice
@@ -135,7 +136,8 @@ def test_docs_page_uses_no_cdn(client):
 def test_device_of_another_session_cannot_check_in_here(client, attendee, lampang_officer):
     elsewhere = make_venue(make_session(), "TH-52")
     device, token = issue_scanner_device(venue=elsewhere, name="x", actor=lampang_officer)
-    response = client.post("/api/checkins", {"code": attendee.get_personal_url(), "nonce": "z"},
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post(
+        "/api/checkins", {"code": attendee.get_personal_url(), "nonce": "z"}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
     assert response.status_code == 400 and response.json()["code"] == "wrong_session"
     assert not CheckIn.objects.exists()

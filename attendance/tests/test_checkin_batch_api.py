@@ -1,6 +1,7 @@
 """POST /api/checkins/batch, the scanner snapshot and heartbeat: what offline scanners upload.
 
 Every case runs through Django's test client (WSGI) and its ASGI client, the path production runs."""
+
 import datetime
 import uuid
 
@@ -170,9 +171,16 @@ def test_malformed_or_forged_ticket_is_unknown(desk, lampang_venue, code):
     assert result["code"] == "unknown_token" and not CheckIn.objects.exists()
 
 
-@pytest.mark.parametrize("broken", [
-    {"nonce": ""}, {"code": ""}, {"scanned_at": "yesterday"}, {"scanned_at": "2021-11-25T08:52:00"}, {"code": 42},
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"nonce": ""},
+        {"code": ""},
+        {"scanned_at": "yesterday"},
+        {"scanned_at": "2021-11-25T08:52:00"},
+        {"code": 42},
+    ],
+)
 def test_scan_missing_a_part_is_a_bad_scan_and_the_rest_still_count(desk, lampang_venue, attendee, open_session, broken):
     good = scan_of(make_registration(open_session, "TH-52", venue=lampang_venue))
     results = upload(desk, lampang_venue, [{**scan_of(attendee), **broken}, good]).json()["results"]
@@ -247,7 +255,9 @@ def test_revoked_device_token_stops_the_next_scan(device_caller, lampang_officer
     assert CheckIn.objects.count() == 1
 
 
-def test_snapshot_lets_a_scanner_verify_tickets_offline(desk, lampang_venue, chiangmai_venue, attendee, open_session, chiangmai_attendee, lampang_officer):
+def test_snapshot_lets_a_scanner_verify_tickets_offline(
+    desk, lampang_venue, chiangmai_venue, attendee, open_session, chiangmai_attendee, lampang_officer
+):
     cancelled = make_registration(open_session, "TH-52", venue=lampang_venue, status=RegistrationStatus.CANCELLED)
     reissue_ticket(registration=attendee, actor=lampang_officer)
     from attendance.services import perform_checkin
@@ -261,7 +271,13 @@ def test_snapshot_lets_a_scanner_verify_tickets_offline(desk, lampang_venue, chi
     key.verify(raw[11:], raw[:11])  # raises when the published key does not verify the badge
     people = {p["id"]: p for p in snapshot["people"]}
     assert people[attendee.pk] == {
-        "id": attendee.pk, "v": 2, "here": True, "in": None, "name": "นายสมศรี ม.", "province": "ลำปาง", "role": attendee.role.name,
+        "id": attendee.pk,
+        "v": 2,
+        "here": True,
+        "in": None,
+        "name": "นายสมศรี ม.",
+        "province": "ลำปาง",
+        "role": attendee.role.name,
     }
     # Someone expected elsewhere: no name, only what decides the colour.
     assert set(people[chiangmai_attendee.pk]) == {"id", "v", "here", "in"}
@@ -275,7 +291,9 @@ def test_heartbeat_shows_on_the_dashboard_snapshot(desk, lampang_venue, open_ses
     from attendance.selectors import dashboard_view, get_attendance_snapshot
 
     oldest = (timezone.now() - datetime.timedelta(minutes=3)).isoformat()
-    response = desk.post("/api/scanner/heartbeat", {"venue": lampang_venue.pk, "client": {"id": "desk-1", "label": "โต๊ะ 1", "pending": 7, "oldest_pending_at": oldest}})
+    response = desk.post(
+        "/api/scanner/heartbeat", {"venue": lampang_venue.pk, "client": {"id": "desk-1", "label": "โต๊ะ 1", "pending": 7, "oldest_pending_at": oldest}}
+    )
     assert response.status_code == 200
     view = dashboard_view(get_attendance_snapshot(open_session.pk))
     (venue,) = view["scanners"]

@@ -1,6 +1,7 @@
 """Faults at the door, from outside, on the production server (uvicorn, config.asgi): a server
 killed while it records an upload, and PostgreSQL unreachable in the middle of a stream of scans.
 No scan is lost and none is recorded twice."""
+
 import json
 import time
 import urllib.error
@@ -24,7 +25,9 @@ def post(url, token, path, body, timeout=30):
     """(status, JSON body, headers); a dropped connection is (None, None, {}). Headers are read
     without regard to case (uvicorn writes them in lower case)."""
     request = urllib.request.Request(
-        url + path, data=json.dumps(body).encode(), method="POST",
+        url + path,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
@@ -41,10 +44,7 @@ def door(open_session, lampang_venue):
     """A Lampang venue with 150 registered people and a scanner device."""
     people = [make_registration(open_session, "TH-52", venue=lampang_venue) for _ in range(150)]
     _device, token = issue_scanner_device(venue=lampang_venue, name="โต๊ะ 1", actor=make_user(kind="central"))
-    scans = [
-        {"code": person.get_ticket(), "nonce": uuid.uuid4().hex, "scanned_at": timezone.localtime().isoformat()}
-        for person in people
-    ]
+    scans = [{"code": person.get_ticket(), "nonce": uuid.uuid4().hex, "scanned_at": timezone.localtime().isoformat()} for person in people]
     return {"people": people, "token": token, "scans": scans}
 
 
@@ -81,8 +81,12 @@ def test_postgresql_unreachable_mid_stream_answers_503_and_loses_nothing(service
     port = int(connection.settings_dict["PORT"] or 5432)
     scans = door["scans"][:60]
     with TcpProxy(port) as proxy:
-        env = {"DATABASE_URL": services["DATABASE_URL"].replace(f":{port}/", f":{proxy.port}/"),
-               "REDIS_URL": services["REDIS_URL"], "DATABASE_POOL_SIZE": "2", "DATABASE_POOL_TIMEOUT": "1"}
+        env = {
+            "DATABASE_URL": services["DATABASE_URL"].replace(f":{port}/", f":{proxy.port}/"),
+            "REDIS_URL": services["REDIS_URL"],
+            "DATABASE_POOL_SIZE": "2",
+            "DATABASE_POOL_TIMEOUT": "1",
+        }
         statuses, unavailable = [], []
         with ProductionServer(env) as server:
             queue = list(scans)

@@ -2,6 +2,7 @@
 
 Every check-in case runs twice: scanning the badge's signed ticket, and scanning a personal-link
 QR code (still accepted during the change), which must answer alike."""
+
 import datetime
 
 import pytest
@@ -61,7 +62,11 @@ def test_ok_records_checkin_and_audit_event(open_session, lampang_venue, attende
     assert checkin.recorded_by == lampang_officer
     event = CheckInEvent.objects.get()
     assert (event.action, event.user, event.venue, event.method, event.ip_address) == (
-        "checkin", lampang_officer, lampang_venue, "scanner", "10.0.0.5",
+        "checkin",
+        lampang_officer,
+        lampang_venue,
+        "scanner",
+        "10.0.0.5",
     )
     data = result.as_dict()
     assert data["registration"]["name"] == "นายสมศรี มีสุข" and data["level"] == "success"

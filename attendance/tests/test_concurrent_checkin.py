@@ -1,4 +1,5 @@
 """100 desks scanning one QR code at the same moment record exactly one check-in."""
+
 import threading
 from collections import Counter
 
@@ -25,9 +26,7 @@ def test_hundred_concurrent_scans_of_one_qr_record_one_checkin(open_session, lam
         try:
             start.wait()
             for n in range(SCANS // THREADS):
-                result = perform_checkin(
-                    session=open_session, method=CheckInMethod.SCANNER, scanned=url, venue=lampang_venue, nonce=f"desk-{i}-{n}"
-                )
+                result = perform_checkin(session=open_session, method=CheckInMethod.SCANNER, scanned=url, venue=lampang_venue, nonce=f"desk-{i}-{n}")
                 codes.append(result.code)
         except Exception as exc:  # collected and asserted below: a thread must not die silently
             errors.append(repr(exc))

@@ -1,5 +1,6 @@
 """With the database unreachable, requests answer 503 with Retry-After: JSON for scanners and the
 API, a short page for people; never an HTML 500 (meetings.middleware.DatabaseUnavailableMiddleware)."""
+
 import pytest
 from django.db import OperationalError
 
@@ -12,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_database_errors_answer_503_json_for_scanners_and_a_page_for_people(client, monkeypatch, lampang_officer):
     """Check-in endpoints never answer an HTML 500 when the database is unreachable."""
+
     def unreachable(**kwargs):
         raise OperationalError("could not connect to server")
 

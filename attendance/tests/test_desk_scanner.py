@@ -1,4 +1,5 @@
 """Desk scanner endpoints (scan, manual search) and central staff's manual check-in and undo."""
+
 import json
 
 import pytest

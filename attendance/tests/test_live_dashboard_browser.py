@@ -3,6 +3,7 @@
 Needs a server process sharing the test database, so it runs with PostgreSQL + Redis
 (`make test-services`), like the two-process test.
 """
+
 import json
 import urllib.parse
 import urllib.request
@@ -45,9 +46,7 @@ def test_dashboard_page_shows_snapshot_and_live_update(services):
                 expect(page.get_by_text("ทั้งประเทศ")).to_be_visible()
 
                 body = urllib.parse.urlencode({"registration": registration.pk}).encode()
-                request = urllib.request.Request(
-                    base + "/bench/checkin", data=body, headers={"Cookie": f"sessionid={cookie_value}"}
-                )
+                request = urllib.request.Request(base + "/bench/checkin", data=body, headers={"Cookie": f"sessionid={cookie_value}"})
                 with urllib.request.urlopen(request, timeout=15) as response:
                     assert json.loads(response.read())["id"]
 

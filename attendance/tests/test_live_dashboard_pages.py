@@ -1,4 +1,5 @@
 """Permission matrix for the live dashboard page; another province's or a draft session answers 404."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse

@@ -1,5 +1,6 @@
 """Several server processes: a check-in handled by process A reaches a dashboard connected to
 process B, through PostgreSQL and Redis (run by `make test-services`)."""
+
 import asyncio
 import json
 import urllib.parse
@@ -46,7 +47,12 @@ def test_checkin_on_process_a_updates_a_dashboard_on_process_b(services):
                 await asyncio.get_running_loop().run_in_executor(None, check_in_on_a)
                 update = await _next_data(ws, "update")
                 assert update["totals"] == {
-                    "registered": 2, "checked_in": 1, "percent": 50.0, "on_time": 1, "late": 0, "wrong_venue": 0,
+                    "registered": 2,
+                    "checked_in": 1,
+                    "percent": 50.0,
+                    "on_time": 1,
+                    "late": 0,
+                    "wrong_venue": 0,
                 }
                 assert update["latest"][0]["name"] == "นายข้ามเครื่อง ทดสอบ"
 

@@ -1,5 +1,6 @@
 """The dashboard relay on a real channel layer: one update per check-in per process, and a busy
 Redis (answers slower than channels-redis's blocking read) never breaks it."""
+
 import asyncio
 import datetime
 import logging

@@ -1,4 +1,5 @@
 """The dashboard snapshot: exact absolute counts from a fixed number of queries, and each screen's view."""
+
 import datetime
 import json
 import logging
@@ -40,17 +41,29 @@ def morning():
 def test_national_view_counts_registered_checked_in_and_late(morning):
     view = dashboard_view(get_attendance_snapshot(morning.pk))
     assert view["totals"] == {
-        "registered": 6, "checked_in": 3, "percent": 50.0, "on_time": 2, "late": 1, "wrong_venue": 1,
+        "registered": 6,
+        "checked_in": 3,
+        "percent": 50.0,
+        "on_time": 2,
+        "late": 1,
+        "wrong_venue": 1,
     }
     assert len(view["provinces"]) == 77
     by_code = {p["code"]: p for p in view["provinces"]}
     assert by_code["TH-52"] == {
-        "code": "TH-52", "region": "north", "registered": 4, "checked_in": 2, "percent": 50.0, "on_time": 1, "late": 1,
+        "code": "TH-52",
+        "region": "north",
+        "registered": 4,
+        "checked_in": 2,
+        "percent": 50.0,
+        "on_time": 1,
+        "late": 1,
     }
     assert by_code["TH-50"]["checked_in"] == 1
     assert by_code["TH-10"]["registered"] == 0
     assert {r["code"]: (r["registered"], r["checked_in"]) for r in view["roles"]} == {
-        "committee": (4, 2), "provincial_officer": (2, 1),
+        "committee": (4, 2),
+        "provincial_officer": (2, 1),
     }
     assert view["regions"][0] == {"code": "north", "registered": 6, "checked_in": 3, "percent": 50.0}
     assert [r["code"] for r in view["regions"]] == ["north", "northeast", "central", "east", "west", "south"]

@@ -1,5 +1,6 @@
 """The live dashboard socket: who may connect, the snapshot on connect, updates only after commit,
 coalesced bursts, and a channel layer that is down."""
+
 import asyncio
 import datetime
 import logging
@@ -293,7 +294,9 @@ async def test_checkin_succeeds_when_the_channel_layer_is_down_and_screens_catch
 # --- one relay per server process ------------------------------------------------------------
 
 
-async def test_screens_share_one_member_of_the_sessions_group(live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks, monkeypatch):
+async def test_screens_share_one_member_of_the_sessions_group(
+    live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks, monkeypatch
+):
     """However many screens a process holds, the channel layer sees one member for it (its relay),
     so a change costs the layer one message per process, not one per screen."""
     from channels.layers import get_channel_layer

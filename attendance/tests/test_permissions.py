@@ -1,6 +1,7 @@
 """Permission matrix over every check-in and report URL: anonymous → login, an attendee's plain
 login → 403, the Lampang officer → Lampang only, the Chiang Mai officer → 404 for Lampang's
 venue, central staff → everything."""
+
 import json
 import time
 

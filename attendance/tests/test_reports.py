@@ -1,4 +1,5 @@
 """Attendance reports: per venue, province and role; XLSX; the sign-in sheet PDF in Sarabun."""
+
 import datetime
 import io
 import shutil
@@ -19,17 +20,35 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def day(open_session, lampang_venue, chiangmai_venue, attendee, chiangmai_attendee):
     """Lampang: 3 registered, 1 on time, 1 late. Chiang Mai: 1 registered, absent."""
-    late_one = make_registration(open_session, "TH-52", role_code="provincial_officer", venue=lampang_venue, first_name="มาสาย", last_name="ทดสอบ",
-                                 position="นักวิชาการพัฒนาชุมชน", organisation="สำนักงานพัฒนาชุมชนจังหวัดลำปาง")
+    late_one = make_registration(
+        open_session,
+        "TH-52",
+        role_code="provincial_officer",
+        venue=lampang_venue,
+        first_name="มาสาย",
+        last_name="ทดสอบ",
+        position="นักวิชาการพัฒนาชุมชน",
+        organisation="สำนักงานพัฒนาชุมชนจังหวัดลำปาง",
+    )
     make_registration(open_session, "TH-52", venue=lampang_venue, first_name="ไม่มา", last_name="ทดสอบ")
     # The session started 30 minutes ago: both arrivals happened, one before and one after the start.
     start = open_session.starts_at = timezone.now() - datetime.timedelta(minutes=30)
     open_session.ends_at = start + datetime.timedelta(hours=3)
     open_session.save(update_fields=["starts_at", "ends_at"])
-    perform_checkin(session=open_session, method=CheckInMethod.SCANNER, scanned=attendee.get_personal_url(), venue=lampang_venue,
-                    at=start - datetime.timedelta(minutes=10))
-    perform_checkin(session=open_session, method=CheckInMethod.SCANNER, scanned=late_one.get_personal_url(), venue=lampang_venue,
-                    at=start + datetime.timedelta(minutes=20))
+    perform_checkin(
+        session=open_session,
+        method=CheckInMethod.SCANNER,
+        scanned=attendee.get_personal_url(),
+        venue=lampang_venue,
+        at=start - datetime.timedelta(minutes=10),
+    )
+    perform_checkin(
+        session=open_session,
+        method=CheckInMethod.SCANNER,
+        scanned=late_one.get_personal_url(),
+        venue=lampang_venue,
+        at=start + datetime.timedelta(minutes=20),
+    )
     return open_session
 
 
@@ -89,7 +108,7 @@ def test_xlsx_summary_exports(client, central_organiser, day, table):
 
 
 def test_xlsx_neutralises_formulas(client, central_organiser, open_session, lampang_venue):
-    make_registration(open_session, "TH-52", venue=lampang_venue, first_name="=HYPERLINK(\"http://x\")", last_name="x")
+    make_registration(open_session, "TH-52", venue=lampang_venue, first_name='=HYPERLINK("http://x")', last_name="x")
     client.force_login(central_organiser)
     response = client.get(f"/sessions/{open_session.pk}/attendance/report.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active

@@ -2,6 +2,7 @@
 shows a participant's QR code, and the manual search fallback. The offline behaviour (outbox,
 service worker, conflicts) is in test_scanner_offline_browser.py, which shares these helpers; the
 browser_launcher and live_site fixtures are in conftest.py."""
+
 import io
 
 import pytest

@@ -5,6 +5,7 @@ recorded at the time it was scanned.
 
 Scans come through the camera and jsQR in the first test; the others hand the decoded text to
 the same function the camera calls (window.prachumScanner.handleCode), which is quicker."""
+
 import base64
 import datetime
 import time
@@ -128,7 +129,11 @@ def test_ticket_used_at_other_venue_is_conflict(desk, lampang_venue, chiangmai_v
     # (On a thread of its own: this one runs Playwright's event loop, where the broadcast after commit cannot.)
     with ThreadPoolExecutor(1) as pool:
         pool.submit(
-            perform_checkin, session=lampang_venue.session, method=CheckInMethod.MANUAL, registration_id=attendee.pk, venue=chiangmai_venue,
+            perform_checkin,
+            session=lampang_venue.session,
+            method=CheckInMethod.MANUAL,
+            registration_id=attendee.pk,
+            venue=chiangmai_venue,
         ).result()
     desk.context.set_offline(True)
     assert scan(desk, make_ticket(attendee))["level"] == "success"  # the snapshot did not know yet
@@ -143,9 +148,9 @@ def test_ticket_used_at_other_venue_is_conflict(desk, lampang_venue, chiangmai_v
 def test_tampered_ticket_red_offline(desk, open_session, attendee):
     desk.context.set_offline(True)
     ticket = make_ticket(attendee)
-    raw = bytearray(base64.urlsafe_b64decode(ticket[len(PREFIX):] + "=="))
+    raw = bytearray(base64.urlsafe_b64decode(ticket[len(PREFIX) :] + "=="))
     flipped = bytes(raw[:-1]) + bytes([raw[-1] ^ 1])
-    other_person = bytes(PAYLOAD.pack(1, open_session.pk, attendee.pk + 1, 1)) + bytes(raw[PAYLOAD.size:])
+    other_person = bytes(PAYLOAD.pack(1, open_session.pk, attendee.pk + 1, 1)) + bytes(raw[PAYLOAD.size :])
     forged_payload = PAYLOAD.pack(1, open_session.pk, attendee.pk, 1)
     forged = forged_payload + Ed25519PrivateKey.generate().sign(forged_payload)
     other_session = make_session(starts_at=open_session.starts_at)

@@ -1,5 +1,6 @@
 """Rotating venue QR: window edges, grace, expired and tampered codes (time injected, no sleeps),
 and the self check-in pages an attendee's phone sees."""
+
 import io
 import re
 
@@ -72,8 +73,17 @@ def _newer_window(code):
 
 @pytest.mark.parametrize(
     "mangle",
-    [_tamper_mac, _other_venue, _newer_window, lambda c: c + "x", lambda c: "", lambda c: "abc", lambda c: "1-2", lambda c: "0-1-abc",
-     lambda c: c.replace("-", "_")],
+    [
+        _tamper_mac,
+        _other_venue,
+        _newer_window,
+        lambda c: c + "x",
+        lambda c: "",
+        lambda c: "abc",
+        lambda c: "1-2",
+        lambda c: "0-1-abc",
+        lambda c: c.replace("-", "_"),
+    ],
 )
 def test_tampered_codes_are_invalid(mangle):
     code = make_venue_code(7, T0)

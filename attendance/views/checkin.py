@@ -1,4 +1,5 @@
 """Desk scanner (camera + manual search), and central staff's manual check-in and undo."""
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,9 +105,16 @@ def scanner(request, session_pk, venue_pk):
         "serviceWorkerScope": reverse("attendance:scanner", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
         "manifest": reverse("attendance:scanner_manifest", kwargs={"session_pk": venue.session_id, "venue_pk": venue.pk}),
     }
-    return render(request, "attendance/scanner.html", {
-        "venue": venue, "session": venue.session, "scanner_strings": strings, "scanner_urls": urls,
-    })
+    return render(
+        request,
+        "attendance/scanner.html",
+        {
+            "venue": venue,
+            "session": venue.session,
+            "scanner_strings": strings,
+            "scanner_urls": urls,
+        },
+    )
 
 
 @require_POST
@@ -130,16 +138,26 @@ def scan(request, session_pk, venue_pk):
         if not scope_to_user(Registration.objects.filter(pk=registration_id), request.user).exists():
             return json_error(_("Choose a participant from the search results."), "unknown_token", status=404)
         result = perform_checkin(
-            session=venue.session, method=CheckInMethod.MANUAL, registration_id=registration_id, venue=venue,
-            actor=request.user, nonce=nonce, ip_address=client_ip(request),
+            session=venue.session,
+            method=CheckInMethod.MANUAL,
+            registration_id=registration_id,
+            venue=venue,
+            actor=request.user,
+            nonce=nonce,
+            ip_address=client_ip(request),
         )
     else:
         code = data.get("code")
         if not isinstance(code, str) or not code.strip():
             return json_error(_("Nothing was scanned."), "bad_request")
         result = perform_checkin(
-            session=venue.session, method=CheckInMethod.SCANNER, scanned=code[:1000], venue=venue,
-            actor=request.user, nonce=nonce, ip_address=client_ip(request),
+            session=venue.session,
+            method=CheckInMethod.SCANNER,
+            scanned=code[:1000],
+            venue=venue,
+            actor=request.user,
+            nonce=nonce,
+            ip_address=client_ip(request),
         )
     return JsonResponse(result.as_dict())
 
@@ -152,15 +170,17 @@ def search(request, session_pk, venue_pk):
     rows = []
     for reg in results:
         checkin = getattr(reg, "checkin", None)
-        rows.append({
-            "id": reg.pk,
-            "name": reg.full_name,
-            "province": reg.province.name,
-            "role": reg.role.name,
-            "organisation": reg.organisation,
-            "phone_tail": reg.phone[-4:] if reg.phone else "",
-            "checked_in": checkin is not None,
-        })
+        rows.append(
+            {
+                "id": reg.pk,
+                "name": reg.full_name,
+                "province": reg.province.name,
+                "role": reg.role.name,
+                "organisation": reg.organisation,
+                "phone_tail": reg.phone[-4:] if reg.phone else "",
+                "checked_in": checkin is not None,
+            }
+        )
     return JsonResponse({"results": rows})
 
 
@@ -176,15 +196,20 @@ def checkins(request, session_pk):
         .select_related("registration__province", "registration__role", "venue", "recorded_by", "device")
         .order_by("-checked_in_at")[:50]
     )
-    events = (
-        CheckInEvent.objects.filter(session=session)
-        .select_related("registration", "venue", "user", "device")
-        .order_by("-at", "-id")[:50]
+    events = CheckInEvent.objects.filter(session=session).select_related("registration", "venue", "user", "device").order_by("-at", "-id")[:50]
+    return render(
+        request,
+        "attendance/checkins.html",
+        {
+            "session": session,
+            "query": query,
+            "found": found,
+            "recent": recent,
+            "events": events,
+            "manual_form": ManualCheckinForm(session=session),
+            "undo_form": UndoCheckinForm(),
+        },
     )
-    return render(request, "attendance/checkins.html", {
-        "session": session, "query": query, "found": found, "recent": recent, "events": events,
-        "manual_form": ManualCheckinForm(session=session), "undo_form": UndoCheckinForm(),
-    })
 
 
 @require_POST
@@ -202,8 +227,13 @@ def manual_checkin(request, session_pk):
     if venue is None:
         venue = session.venues.filter(province=registration.province, is_host=False).first()
     result = perform_checkin(
-        session=session, method=CheckInMethod.MANUAL, registration_id=registration.pk, venue=venue,
-        actor=request.user, reason=form.cleaned_data["reason"], nonce=request.POST.get("nonce", ""),
+        session=session,
+        method=CheckInMethod.MANUAL,
+        registration_id=registration.pk,
+        venue=venue,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+        nonce=request.POST.get("nonce", ""),
         ip_address=client_ip(request),
     )
     level = {"success": messages.SUCCESS, "warning": messages.WARNING}.get(result.level, messages.ERROR)

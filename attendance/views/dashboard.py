@@ -1,4 +1,5 @@
 """The live attendance dashboard page; its data arrives over the WebSocket (attendance/consumers.py)."""
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache

@@ -1,4 +1,5 @@
 """Scanner devices: bearer tokens for the JSON API, issued per venue by its staff."""
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,10 +21,17 @@ def devices(request, session_pk, venue_pk):
     if request.method == "POST" and form.is_valid():
         device, new_token = issue_scanner_device(venue=venue, name=form.cleaned_data["name"], actor=request.user)
         form = ScannerDeviceForm()
-    response = render(request, "attendance/devices.html", {
-        "venue": venue, "session": venue.session, "form": form, "new_token": new_token,
-        "devices": venue.scanner_devices.select_related("created_by", "revoked_by"),
-    })
+    response = render(
+        request,
+        "attendance/devices.html",
+        {
+            "venue": venue,
+            "session": venue.session,
+            "form": form,
+            "new_token": new_token,
+            "devices": venue.scanner_devices.select_related("created_by", "revoked_by"),
+        },
+    )
     return response
 
 

@@ -1,4 +1,5 @@
 """Attendance reports: on screen, as XLSX, and the printable sign-in sheet of a venue."""
+
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,20 +35,40 @@ def report_xlsx(request, session_pk):
         rows = _summary_rows(report[table + "s"])
         return xlsx_response(headers, rows, f"attendance-{table}-{stamp}.xlsx", sheet_title=first)
     headers = [
-        _("No."), _("Province"), _("Venue"), _("Name"), _("Role"), _("Position"), _("Organisation"), _("Phone"),
-        _("Attendance"), _("Check-in time"), _("On time or late"), _("Method"), _("Checked in at venue"),
+        _("No."),
+        _("Province"),
+        _("Venue"),
+        _("Name"),
+        _("Role"),
+        _("Position"),
+        _("Organisation"),
+        _("Phone"),
+        _("Attendance"),
+        _("Check-in time"),
+        _("On time or late"),
+        _("Method"),
+        _("Checked in at venue"),
     ]
     rows = []
     for n, reg in enumerate(people_for_report(session, request.user), start=1):
         checkin = getattr(reg, "checkin", None)
-        rows.append([
-            n, reg.province.name, str(reg.venue or ""), reg.full_name, reg.role.name, reg.position, reg.organisation, reg.phone,
-            _("Present") if checkin else _("Absent"),
-            format_date(checkin.checked_in_at, "datetime") if checkin else "",
-            (_("Late") if checkin.is_late else _("On time")) if checkin else "",
-            checkin.get_method_display() if checkin else "",
-            str(checkin.venue or "") if checkin else "",
-        ])
+        rows.append(
+            [
+                n,
+                reg.province.name,
+                str(reg.venue or ""),
+                reg.full_name,
+                reg.role.name,
+                reg.position,
+                reg.organisation,
+                reg.phone,
+                _("Present") if checkin else _("Absent"),
+                format_date(checkin.checked_in_at, "datetime") if checkin else "",
+                (_("Late") if checkin.is_late else _("On time")) if checkin else "",
+                checkin.get_method_display() if checkin else "",
+                str(checkin.venue or "") if checkin else "",
+            ]
+        )
     return xlsx_response(headers, rows, f"attendance-{stamp}.xlsx", sheet_title=_("Attendance"))
 
 

@@ -7,6 +7,7 @@ Its source is the static file attendance/scanner-sw.js; this view puts in front 
 the server knows: the hashed URLs of the assets the scanner needs offline
 (ManifestStaticFilesStorage renames them on every deploy) and which paths are scanner pages.
 """
+
 import hashlib
 import json
 import re

@@ -1,5 +1,6 @@
 """Self check-in: a venue screen shows a QR that rotates every 15 s; an attendee scans it with
 their phone and confirms with their personal link (remembered on the phone)."""
+
 import secrets
 import time
 
@@ -48,10 +49,17 @@ def venue_display(request, session_pk, venue_pk):
     """Full-screen page for a projector or tablet at the venue."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
     code, url = _venue_qr(venue, clock())
-    return render(request, "attendance/venue_display.html", {
-        "venue": venue, "session": venue.session, "qr": qr_svg(url), "rotation": ROTATION_SECONDS,
-        "display_strings": {"present": _("%(count)s checked in here")},
-    })
+    return render(
+        request,
+        "attendance/venue_display.html",
+        {
+            "venue": venue,
+            "session": venue.session,
+            "qr": qr_svg(url),
+            "rotation": ROTATION_SECONDS,
+            "display_strings": {"present": _("%(count)s checked in here")},
+        },
+    )
 
 
 @never_cache
@@ -70,8 +78,7 @@ def _remembered_registration(request):
     if key is None:
         return None, None
     registration = (
-        Registration.objects.active().select_related("session", "province", "role", "venue")
-        .filter(token_key=key, link_revoked=False).first()
+        Registration.objects.active().select_related("session", "province", "role", "venue").filter(token_key=key, link_revoked=False).first()
     )
     return (registration, token) if registration else (None, None)
 
@@ -89,34 +96,48 @@ def self_checkin(request, code):
         venue_id = read_venue_code(code, clock())
     except VenueCodeError as error:
         if error.code == "expired":
-            return _refused(request, 410, _("This QR code has expired"),
-                            _("This code is old (perhaps a photo). Scan the code on the screen at the venue again."))
-        return _refused(request, 400, _("This QR code is not valid"),
-                        _("This is not a check-in code of Prachum. Scan the code on the screen at the venue."))
+            return _refused(
+                request, 410, _("This QR code has expired"), _("This code is old (perhaps a photo). Scan the code on the screen at the venue again.")
+            )
+        return _refused(
+            request, 400, _("This QR code is not valid"), _("This is not a check-in code of Prachum. Scan the code on the screen at the venue.")
+        )
     venue = Venue.objects.select_related("session", "province").filter(pk=venue_id).exclude(session__status=SessionStatus.DRAFT).first()
     if venue is None:
         raise Http404("no such venue")
     ticket = signing.TimestampSigner(salt=TICKET_SALT).sign_object({"v": venue.pk, "c": code})
     registration, _token = _remembered_registration(request)
-    return render(request, "attendance/self_checkin.html", {
-        "venue": venue, "session": venue.session, "registration": registration, "ticket": ticket,
-        "nonce": secrets.token_urlsafe(12), "link_form": PersonalLinkForm(), "code": code,
-        "other_session": registration is not None and registration.session_id != venue.session_id,
-    })
+    return render(
+        request,
+        "attendance/self_checkin.html",
+        {
+            "venue": venue,
+            "session": venue.session,
+            "registration": registration,
+            "ticket": ticket,
+            "nonce": secrets.token_urlsafe(12),
+            "link_form": PersonalLinkForm(),
+            "code": code,
+            "other_session": registration is not None and registration.session_id != venue.session_id,
+        },
+    )
 
 
 def _self_checkin_confirm(request, code):
     try:
         ticket = signing.TimestampSigner(salt=TICKET_SALT).unsign_object(request.POST.get("ticket", ""), max_age=TICKET_MAX_AGE)
     except signing.SignatureExpired:
-        return _refused(request, 410, _("This QR code has expired"),
-                        _("Too much time passed since the scan. Scan the code on the screen at the venue again."))
+        return _refused(
+            request, 410, _("This QR code has expired"), _("Too much time passed since the scan. Scan the code on the screen at the venue again.")
+        )
     except signing.BadSignature:
-        return _refused(request, 400, _("This QR code is not valid"),
-                        _("This is not a check-in code of Prachum. Scan the code on the screen at the venue."))
+        return _refused(
+            request, 400, _("This QR code is not valid"), _("This is not a check-in code of Prachum. Scan the code on the screen at the venue.")
+        )
     if ticket.get("c") != code:
-        return _refused(request, 400, _("This QR code is not valid"),
-                        _("This is not a check-in code of Prachum. Scan the code on the screen at the venue."))
+        return _refused(
+            request, 400, _("This QR code is not valid"), _("This is not a check-in code of Prachum. Scan the code on the screen at the venue.")
+        )
     venue = Venue.objects.select_related("session", "province").filter(pk=ticket.get("v")).first()
     if venue is None:
         raise Http404("no such venue")
@@ -131,14 +152,26 @@ def _self_checkin_confirm(request, code):
     else:
         _registration, token = _remembered_registration(request)
     if not token:
-        return _refused(request, 400, _("We do not know who you are yet"),
-                        _("Open your personal link (from your registration message) on this phone once, then scan the code at the venue again."))
+        return _refused(
+            request,
+            400,
+            _("We do not know who you are yet"),
+            _("Open your personal link (from your registration message) on this phone once, then scan the code at the venue again."),
+        )
     result = perform_checkin(
-        session=venue.session, method=CheckInMethod.SELF, scanned=token, venue=venue,
-        nonce=request.POST.get("nonce", ""), ip_address=client_ip(request),
+        session=venue.session,
+        method=CheckInMethod.SELF,
+        scanned=token,
+        venue=venue,
+        nonce=request.POST.get("nonce", ""),
+        ip_address=client_ip(request),
     )
-    response = render(request, "attendance/self_checkin_result.html", {"result": result, "venue": venue, "session": venue.session},
-                      status=200 if result.recorded else 400)
+    response = render(
+        request,
+        "attendance/self_checkin_result.html",
+        {"result": result, "venue": venue, "session": venue.session},
+        status=200 if result.recorded else 400,
+    )
     if remember and result.registration is not None and result.code not in ("unknown_token", "revoked"):
         remember_personal_token(response, token)
     return response
@@ -146,5 +179,5 @@ def _self_checkin_confirm(request, code):
 
 @require_POST
 def self_checkin_forget(request):
-    """"Not you?": forget the personal link remembered on this phone."""
+    """ "Not you?": forget the personal link remembered on this phone."""
     return forget_personal_token(redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/c/") else "home"))

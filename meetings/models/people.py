@@ -15,9 +15,7 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     kind = models.CharField(_("kind"), max_length=16, choices=UserKind.choices)
-    province = models.ForeignKey(
-        "meetings.Province", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("province")
-    )
+    province = models.ForeignKey("meetings.Province", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("province"))
     position = models.CharField(_("position"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 

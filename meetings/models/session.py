@@ -58,19 +58,13 @@ class Session(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
-    checkin_opens_at = models.DateTimeField(
-        _("check-in opens"), null=True, blank=True, help_text=_("Empty: 60 minutes before the start.")
-    )
-    checkin_closes_at = models.DateTimeField(
-        _("check-in closes"), null=True, blank=True, help_text=_("Empty: at the end of the session.")
-    )
+    checkin_opens_at = models.DateTimeField(_("check-in opens"), null=True, blank=True, help_text=_("Empty: 60 minutes before the start."))
+    checkin_closes_at = models.DateTimeField(_("check-in closes"), null=True, blank=True, help_text=_("Empty: at the end of the session."))
     vc_platform = models.CharField(_("video-conference platform"), max_length=16, choices=VideoPlatform.choices, blank=True)
     vc_join_url = models.URLField(_("join link"), max_length=500, blank=True)
     vc_meeting_id = models.CharField(_("meeting ID"), max_length=100, blank=True)
     vc_passcode = models.CharField(_("passcode"), max_length=100, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -122,9 +116,7 @@ class SessionChange(models.Model):
     field = models.CharField(_("field"), max_length=64)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
@@ -167,9 +159,7 @@ class Venue(models.Model):
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         constraints = [
-            models.UniqueConstraint(
-                fields=["session", "province"], condition=Q(is_host=False), name="venue_one_remote_per_province"
-            ),
+            models.UniqueConstraint(fields=["session", "province"], condition=Q(is_host=False), name="venue_one_remote_per_province"),
             models.UniqueConstraint(fields=["session"], condition=Q(is_host=True), name="venue_one_host_per_session"),
         ]
 

@@ -1,4 +1,5 @@
 """Fixtures for the meetings app's tests (people are in the root conftest)."""
+
 import datetime
 from zoneinfo import ZoneInfo
 

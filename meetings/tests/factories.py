@@ -1,4 +1,5 @@
 """Plain factory functions for tests: every argument has a sensible default."""
+
 import datetime
 import itertools
 

@@ -1,4 +1,5 @@
 """Each bad setting stops start-up with ImproperlyConfigured naming the variable."""
+
 import os
 import subprocess
 import sys
@@ -16,7 +17,11 @@ GOOD = {
 
 def load_settings(**env):
     """Import config.settings in a fresh interpreter; return (exit code, stderr)."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "SITE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "SITE_URL"}
+    }
     clean.update(GOOD)
     clean.update({k: v for k, v in env.items() if v is not None})
     for k, v in env.items():
@@ -24,8 +29,12 @@ def load_settings(**env):
             clean.pop(k, None)
     code = "import django; from django.conf import settings; django.setup(); print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -58,7 +67,10 @@ def test_redis_url_selects_channels_redis():
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "four"}, "DATABASE_POOL_SIZE"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "-1"}, "DATABASE_POOL_SIZE"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_TIMEOUT": "0"}, "DATABASE_POOL_TIMEOUT"),
-        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "4", "DATABASE_CONN_MAX_AGE": "60"}, "DATABASE_POOL_SIZE"),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "4", "DATABASE_CONN_MAX_AGE": "60"},
+            "DATABASE_POOL_SIZE",
+        ),
     ],
 )
 def test_bad_setting_stops_start_up_naming_the_variable(env, named):
@@ -76,14 +88,25 @@ def test_redis_socket_timeout_stays_above_the_blocking_read():
         "host = settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0];"
         "print(host['socket_timeout'] > RedisChannelLayer.brpop_timeout, host['socket_connect_timeout'] < RedisChannelLayer.brpop_timeout)"
     )
-    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, **GOOD, "REDIS_URL": "redis://127.0.0.1:6379/0", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        **GOOD,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["True", "True"], result.stderr
 
 
 def test_database_pool_settings_reach_django():
     code = "import django; from django.conf import settings; django.setup(); d = settings.DATABASES['default']; print(d['OPTIONS']['pool']['max_size'], d['CONN_MAX_AGE'])"
-    env = {**os.environ, **GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "4", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        **os.environ,
+        **GOOD,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum",
+        "DATABASE_POOL_SIZE": "4",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
     env.pop("DATABASE_CONN_MAX_AGE", None)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["4", "0"], result.stderr

@@ -66,8 +66,6 @@ def test_unknown_style_is_an_error():
 def test_template_filter_follows_the_active_language():
     template = Template('{{ when|thaidate:"long" }} | {{ when|thaidate }}')
     with translation.override("th"):
-        assert template.render(Context({"when": SEED})) == (
-            "วันพฤหัสบดีที่ 25 พฤศจิกายน พ.ศ. 2564 เวลา 09.00 น. | 25 พฤศจิกายน 2564"
-        )
+        assert template.render(Context({"when": SEED})) == ("วันพฤหัสบดีที่ 25 พฤศจิกายน พ.ศ. 2564 เวลา 09.00 น. | 25 พฤศจิกายน 2564")
     with translation.override("en"):
         assert template.render(Context({"when": SEED})) == "Thursday 25 November 2021, 09:00 | 25 November 2021"

@@ -1,4 +1,5 @@
 """The one domain error type and its two mappings: a page message and a JSON answer."""
+
 import json
 
 from django import forms

@@ -50,9 +50,7 @@ def test_healthz_ok(client):
 
 def test_healthz_names_a_broken_channel_layer(client, settings):
     # Nothing listens on port 1, so the Redis layer cannot connect.
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
-    }
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()

@@ -1,4 +1,5 @@
 """Shared printable helpers: QR codes that a real decoder reads, PDFs in Sarabun, safe spreadsheet cells."""
+
 import io
 
 import pytest
@@ -35,11 +36,11 @@ def test_ordinary_values_are_untouched():
 
 
 def test_xlsx_round_trip_keeps_thai_and_neutralises_formulas():
-    content = xlsx_bytes(["ชื่อ", "สูตร"], [["สมศรี", "=HYPERLINK(\"http://evil\")"]], "รายชื่อ")
+    content = xlsx_bytes(["ชื่อ", "สูตร"], [["สมศรี", '=HYPERLINK("http://evil")']], "รายชื่อ")
     sheet = load_workbook(io.BytesIO(content)).active
     rows = list(sheet.values)
     assert rows[0] == ("ชื่อ", "สูตร")
-    assert rows[1] == ("สมศรี", "'=HYPERLINK(\"http://evil\")")
+    assert rows[1] == ("สมศรี", '\'=HYPERLINK("http://evil")')
 
 
 def test_csv_has_a_bom_for_excel():
@@ -49,9 +50,7 @@ def test_csv_has_a_bom_for_excel():
 def test_pdf_embeds_sarabun_for_thai_text():
     from django.template.loader import render_to_string
 
-    html = render_to_string("print/base.html").replace(
-        "<body></body>", "<body><p>วันพฤหัสบดีที่ 25 พฤศจิกายน พ.ศ. 2564 ผู้ใหญ่บ้าน</p></body>"
-    )
+    html = render_to_string("print/base.html").replace("<body></body>", "<body><p>วันพฤหัสบดีที่ 25 พฤศจิกายน พ.ศ. 2564 ผู้ใหญ่บ้าน</p></body>")
     assert "ผู้ใหญ่บ้าน" in html
     pdf = html_to_pdf(html)
     assert pdf.startswith(b"%PDF")

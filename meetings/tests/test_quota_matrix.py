@@ -1,4 +1,5 @@
 """The quota matrix: 77 provinces × role categories in one form, column fill, totals, fixed query count."""
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -32,9 +33,7 @@ def fill_everything(session, extra_roles=0):
     for i in range(extra_roles):
         RoleCategory.objects.create(code=f"extra_{i}", name_th=f"บทบาทเพิ่ม {i}", name_en=f"Extra {i}", order=100 + i)
     roles = list(RoleCategory.objects.all())
-    Quota.objects.bulk_create(
-        Quota(session=session, province=p, role=r, seats=5) for p in Province.objects.all() for r in roles
-    )
+    Quota.objects.bulk_create(Quota(session=session, province=p, role=r, seats=5) for p in Province.objects.all() for r in roles)
     for code in ("TH-52", "TH-50", "TH-10", "TH-90"):
         for _ in range(2):
             make_registration(session, code, "committee")

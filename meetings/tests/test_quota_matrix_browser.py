@@ -1,4 +1,5 @@
 """The quota matrix in a real browser: "fill column" and the totals work as staff type."""
+
 import pytest
 from django.urls import reverse
 

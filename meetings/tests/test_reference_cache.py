@@ -1,4 +1,5 @@
 """Provinces and roles cached per process (meetings/reference_cache.py)."""
+
 import pytest
 
 from meetings.models import Province, RoleCategory

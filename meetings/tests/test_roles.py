@@ -1,4 +1,5 @@
 """Role scoping: central staff see everything; a provincial office only its own province."""
+
 import pytest
 from django.urls import reverse
 

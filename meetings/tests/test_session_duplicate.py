@@ -1,4 +1,5 @@
 """The duplicate action: a new draft with the agenda, venues and quotas, moved to the new dates."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,9 @@ def test_duplicate_page_offers_the_same_time_next_year(client, central_organiser
 
 def test_duplicate_action_makes_a_shifted_draft_copy(client, central_organiser, seeded_like_session):
     session = seeded_like_session
-    AgendaItem.objects.create(session=session, order=1, title="นโยบาย", starts_at=session.starts_at + datetime.timedelta(minutes=15), duration_minutes=40)
+    AgendaItem.objects.create(
+        session=session, order=1, title="นโยบาย", starts_at=session.starts_at + datetime.timedelta(minutes=15), duration_minutes=40
+    )
     make_quota(session, "TH-52", "committee", 35)
     make_registration(session, "TH-52", "committee")
     client.force_login(central_organiser)

@@ -1,4 +1,5 @@
 """Bad input on the staff forms: a Thai message on the right field, and nothing saved."""
+
 import datetime
 
 import pytest
@@ -91,9 +92,7 @@ def test_create_page_saves_a_draft_and_goes_to_its_page(client, central_organise
 def test_edit_page_refuses_end_before_start_and_keeps_the_session(client, central_organiser, session):
     client.force_login(central_organiser)
     before = (session.title, session.starts_at, session.ends_at)
-    response = client.post(
-        reverse("meetings:session_edit", args=[session.pk]), session_post(title="ชื่อใหม่", ends_at="2030-11-25T08:00")
-    )
+    response = client.post(reverse("meetings:session_edit", args=[session.pk]), session_post(title="ชื่อใหม่", ends_at="2030-11-25T08:00"))
     assert response.status_code == 200
     assert END_BEFORE_START in response.content.decode()
     session.refresh_from_db()

@@ -1,4 +1,5 @@
 """The .ics download: a standard parser (icalendar) reads back the start in Asia/Bangkok."""
+
 import datetime
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,5 @@
 """Session pages: what each person sees, the list with filters, the month calendar and the staff actions."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,8 +71,11 @@ def test_officers_see_published_sessions_but_not_drafts(client, lampang_officer,
 
 def test_central_staff_see_the_manage_bar_and_the_change_log(client, central_organiser, seeded_like_session):
     SessionChange.objects.create(
-        session=seeded_like_session, field="starts_at", changed_by=central_organiser,
-        old_value="2021-11-25T09:00:00+07:00", new_value="2021-11-25T09:30:00+07:00",
+        session=seeded_like_session,
+        field="starts_at",
+        changed_by=central_organiser,
+        old_value="2021-11-25T09:00:00+07:00",
+        new_value="2021-11-25T09:30:00+07:00",
     )
     client.force_login(central_organiser)
     html = detail(client, seeded_like_session)
@@ -145,8 +149,13 @@ def test_editing_the_start_of_a_published_session_writes_the_audit_row(client, c
     client.force_login(central_organiser)
     response = client.post(
         reverse("meetings:session_edit", args=[seeded_like_session.pk]),
-        {"title": seeded_like_session.title, "starts_at": "2021-11-25T10:00", "ends_at": "2021-11-25T12:00", "vc_platform": "zoom",
-         "vc_join_url": JOIN_URL},
+        {
+            "title": seeded_like_session.title,
+            "starts_at": "2021-11-25T10:00",
+            "ends_at": "2021-11-25T12:00",
+            "vc_platform": "zoom",
+            "vc_join_url": JOIN_URL,
+        },
     )
     assert response.status_code == 302
     change = SessionChange.objects.get()
@@ -159,10 +168,19 @@ def test_agenda_page_saves_ordered_items(client, central_organiser, seeded_like_
     client.force_login(central_organiser)
     url = reverse("meetings:agenda_edit", args=[seeded_like_session.pk])
     data = {
-        "agenda-TOTAL_FORMS": "3", "agenda-INITIAL_FORMS": "0", "agenda-MIN_NUM_FORMS": "0", "agenda-MAX_NUM_FORMS": "1000",
-        "agenda-0-title": "กรณีศึกษา", "agenda-0-ORDER": "2", "agenda-0-starts_at": "2021-11-25T10:00", "agenda-0-duration_minutes": "40",
-        "agenda-1-title": "นโยบายของผู้บริหาร", "agenda-1-ORDER": "1", "agenda-1-presenter": "รองอธิบดี",
-        "agenda-2-title": "", "agenda-2-ORDER": "",
+        "agenda-TOTAL_FORMS": "3",
+        "agenda-INITIAL_FORMS": "0",
+        "agenda-MIN_NUM_FORMS": "0",
+        "agenda-MAX_NUM_FORMS": "1000",
+        "agenda-0-title": "กรณีศึกษา",
+        "agenda-0-ORDER": "2",
+        "agenda-0-starts_at": "2021-11-25T10:00",
+        "agenda-0-duration_minutes": "40",
+        "agenda-1-title": "นโยบายของผู้บริหาร",
+        "agenda-1-ORDER": "1",
+        "agenda-1-presenter": "รองอธิบดี",
+        "agenda-2-title": "",
+        "agenda-2-ORDER": "",
     }
     response = client.post(url, data)
     assert response.status_code == 302
@@ -176,8 +194,13 @@ def test_agenda_page_saves_ordered_items(client, central_organiser, seeded_like_
 def test_agenda_page_refuses_a_start_outside_the_session(client, central_organiser, seeded_like_session):
     client.force_login(central_organiser)
     data = {
-        "agenda-TOTAL_FORMS": "1", "agenda-INITIAL_FORMS": "0", "agenda-MIN_NUM_FORMS": "0", "agenda-MAX_NUM_FORMS": "1000",
-        "agenda-0-title": "หัวข้อ", "agenda-0-ORDER": "1", "agenda-0-starts_at": "2021-11-27T10:00",
+        "agenda-TOTAL_FORMS": "1",
+        "agenda-INITIAL_FORMS": "0",
+        "agenda-MIN_NUM_FORMS": "0",
+        "agenda-MAX_NUM_FORMS": "1000",
+        "agenda-0-title": "หัวข้อ",
+        "agenda-0-ORDER": "1",
+        "agenda-0-starts_at": "2021-11-27T10:00",
     }
     response = client.post(reverse("meetings:agenda_edit", args=[seeded_like_session.pk]), data)
     assert response.status_code == 200

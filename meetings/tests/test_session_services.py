@@ -1,4 +1,5 @@
 """Services that write sessions, venues, agenda and quotas: rules, codes and what they leave behind."""
+
 import datetime
 
 import pytest
@@ -113,8 +114,17 @@ def test_a_draft_cannot_be_closed_and_a_closed_session_cannot_be_edited(draft_se
 
 def test_duplicate_copies_agenda_venues_and_quotas_shifted_to_the_new_dates(seeded_like_session, central_organiser):
     session = seeded_like_session
-    AgendaItem.objects.create(session=session, order=1, title="นโยบาย", presenter="รองอธิบดี", starts_at=session.starts_at + datetime.timedelta(minutes=15), duration_minutes=40)
-    AgendaItem.objects.create(session=session, order=2, title="กรณีศึกษา", starts_at=session.starts_at + datetime.timedelta(minutes=55), duration_minutes=40)
+    AgendaItem.objects.create(
+        session=session,
+        order=1,
+        title="นโยบาย",
+        presenter="รองอธิบดี",
+        starts_at=session.starts_at + datetime.timedelta(minutes=15),
+        duration_minutes=40,
+    )
+    AgendaItem.objects.create(
+        session=session, order=2, title="กรณีศึกษา", starts_at=session.starts_at + datetime.timedelta(minutes=55), duration_minutes=40
+    )
     make_quota(session, "TH-52", "committee", 30)
     make_quota(session, "TH-50", "provincial_officer", 2)
     make_registration(session, "TH-52", "committee")
@@ -164,7 +174,9 @@ def test_the_host_venue_may_share_a_province_with_a_remote_venue_but_is_unique(s
 
 def test_venue_join_link_must_be_http(session, central_organiser):
     with pytest.raises(services.SessionError) as raised:
-        services.add_venue(session=session, actor=central_organiser, province=Province.objects.get(code="TH-52"), name="x", vc_join_url="ftp://x.org/")
+        services.add_venue(
+            session=session, actor=central_organiser, province=Province.objects.get(code="TH-52"), name="x", vc_join_url="ftp://x.org/"
+        )
     assert raised.value.code == "join_url_not_http"
     assert not session.venues.exists()
 

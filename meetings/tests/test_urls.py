@@ -1,10 +1,14 @@
 """No URL of one app is shadowed by another's pattern: the root URLconf may order the apps for speed
 (config/urls.py puts the check-in endpoints first) without changing what any URL reaches."""
+
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 SAMPLE = {
-    "IntConverter": 7, "StringConverter": "abc123", "SlugConverter": "a-slug",
-    "UUIDConverter": "12345678-1234-5678-1234-567812345678", "PathConverter": "a/b",
+    "IntConverter": 7,
+    "StringConverter": "abc123",
+    "SlugConverter": "a-slug",
+    "UUIDConverter": "12345678-1234-5678-1234-567812345678",
+    "PathConverter": "a/b",
 }
 
 

@@ -1,4 +1,5 @@
 """Fixtures for the registration app's tests (people are in the root conftest)."""
+
 import pytest
 
 from meetings.tests.conftest import seeded_like_session  # noqa: F401  (the session attendees register for)

@@ -1,4 +1,5 @@
 """Plain factory functions for registration tests: every argument has a sensible default."""
+
 import itertools
 
 from meetings.models import Province, RoleCategory

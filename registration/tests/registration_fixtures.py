@@ -1,4 +1,5 @@
 """Fixtures for the registration tests (imported with `from … import *` so the root conftest stays untouched)."""
+
 import pytest
 
 from meetings.tests.factories import make_quota, make_venue

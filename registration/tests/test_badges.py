@@ -1,4 +1,5 @@
 """Printables: the badge sheet's QR codes scan from a 150 dpi rendering; Thai renders in Sarabun."""
+
 import glob
 import os
 import re
@@ -76,8 +77,7 @@ def test_badge_sheet_holds_eight_per_a4_page(client, lampang_officer, open_sessi
 
 def test_registration_list_pdf_has_the_thai_names(client, central_organiser, open_session, lampang_people):
     client.login(username=central_organiser.username, password=PASSWORD)
-    pdf = client.get(reverse("registration:list_pdf", kwargs={"session_pk": open_session.pk}),
-                     {"province": "TH-52"}).content
+    pdf = client.get(reverse("registration:list_pdf", kwargs={"session_pk": open_session.pk}), {"province": "TH-52"}).content
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     # pdftotext reorders Thai marks (ที่ → ท่ี, ำ → ํา); compare the consonant skeletons.
     text = skeleton(text)

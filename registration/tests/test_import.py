@@ -1,5 +1,6 @@
 """Bulk import: the template, every kind of bad file, all-or-nothing, idempotent re-upload, the command,
 and the rule that a cell gets the participant form's own message."""
+
 import datetime
 import io
 import subprocess
@@ -131,7 +132,13 @@ def test_number_cells_from_excel_keep_their_leading_zero(open_session):
 
 def test_english_headers_and_codes_are_understood(open_session):
     headers = ["prefix", "first name", "last name", "role", "phone"]
-    import_participants(session=open_session, province=lampang(), content=xlsx([["น.ส.", "สมใจ", "ดีมาก", "committee", "+66 89 123 4567"]], headers), filename="x.xlsx", actor=None)
+    import_participants(
+        session=open_session,
+        province=lampang(),
+        content=xlsx([["น.ส.", "สมใจ", "ดีมาก", "committee", "+66 89 123 4567"]], headers),
+        filename="x.xlsx",
+        actor=None,
+    )
     registration = Registration.objects.get()
     assert registration.prefix == "นางสาว" and registration.phone == "0891234567"
 
@@ -172,7 +179,7 @@ def test_every_problem_is_listed_by_row_and_column(open_session):
         row(first="สมปอง", role="ผู้สังเกตการณ์", phone="0890000001"),
         row(first="สมหมาย", phone="12345"),
         row(first="สมใจ", phone="0890000003", national_id="1234"),
-        row(first="=HYPERLINK(\"http://evil\")", phone="0890000004"),
+        row(first='=HYPERLINK("http://evil")', phone="0890000004"),
         row(first="สมพร", phone="0890000005", province="เชียงใหม่"),
         row(first="Somchai", phone="0890000006"),
     ]
@@ -208,33 +215,49 @@ def test_a_bad_cell_gets_the_participant_forms_message_with_row_and_column(open_
     values = row()
     values[position] = cell
     problems = problems_of(open_session, xlsx([values]))
-    field = {0: "prefix", 1: "first_name", 2: "last_name", 4: "organisation", 8: "role", 9: "phone", 10: "email",
-             11: "national_id"}[position]
-    form = ParticipantForm(data=dict(zip(("prefix", "first_name", "last_name", "position", "organisation", "village",
-                                          "subdistrict", "district", "role", "phone", "email", "national_id"), values[:12], strict=True)),
-                           roles=roles_with_seats(open_session, lampang()), province=lampang())
+    field = {0: "prefix", 1: "first_name", 2: "last_name", 4: "organisation", 8: "role", 9: "phone", 10: "email", 11: "national_id"}[position]
+    form = ParticipantForm(
+        data=dict(
+            zip(
+                (
+                    "prefix",
+                    "first_name",
+                    "last_name",
+                    "position",
+                    "organisation",
+                    "village",
+                    "subdistrict",
+                    "district",
+                    "role",
+                    "phone",
+                    "email",
+                    "national_id",
+                ),
+                values[:12],
+                strict=True,
+            )
+        ),
+        roles=roles_with_seats(open_session, lampang()),
+        province=lampang(),
+    )
     assert not form.is_valid()
     [message] = form.errors[field]
-    assert problems == [gettext("Row %(row)s, column “%(column)s”: %(message)s")
-                        % {"row": 2, "column": HEADERS[position], "message": message}]
+    assert problems == [gettext("Row %(row)s, column “%(column)s”: %(message)s") % {"row": 2, "column": HEADERS[position], "message": message}]
     assert problems[0].startswith(f"แถว 2, คอลัมน์ “{HEADERS[position]}”: ")
 
 
 def test_the_same_messages_in_english(open_session):
     with translation.override("en"):
         problems = problems_of(open_session, xlsx([row(phone="12345")]))
-    assert problems == ["Row 2, column “โทรศัพท์มือถือ”: Enter a Thai mobile number of 10 digits, such as "
-                        "081-234-5678 or +66 81 234 5678."]
+    assert problems == ["Row 2, column “โทรศัพท์มือถือ”: Enter a Thai mobile number of 10 digits, such as 081-234-5678 or +66 81 234 5678."]
 
 
 def test_checking_a_file_costs_no_query_per_row(open_session, django_assert_max_num_queries):
     open_session.quotas.filter(province__code="TH-52", role__code="committee").update(seats=100)
     with django_assert_max_num_queries(20) as small:
-        import_participants(session=open_session, province=lampang(), content=xlsx(people(2)), filename="x.xlsx",
-                            actor=None, dry_run=True)
+        import_participants(session=open_session, province=lampang(), content=xlsx(people(2)), filename="x.xlsx", actor=None, dry_run=True)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        result = import_participants(session=open_session, province=lampang(), content=xlsx(people(40)),
-                                     filename="x.xlsx", actor=None, dry_run=True)
+        result = import_participants(session=open_session, province=lampang(), content=xlsx(people(40)), filename="x.xlsx", actor=None, dry_run=True)
     assert len(result.created) == 40
 
 
@@ -263,8 +286,12 @@ def test_over_quota_is_refused_and_nothing_written(open_session):
 
 
 def test_duplicates_inside_the_file(open_session):
-    rows = [row(national_id="1101700203450"), row(first="สมหญิง", phone="0890000001", national_id="1101700203450"),
-            row(first="สมปอง", phone="0890000002"), row(first="สมปอง", phone="089-000-0002")]
+    rows = [
+        row(national_id="1101700203450"),
+        row(first="สมหญิง", phone="0890000001", national_id="1101700203450"),
+        row(first="สมปอง", phone="0890000002"),
+        row(first="สมปอง", phone="089-000-0002"),
+    ]
     problems = problems_of(open_session, xlsx(rows))
     assert any("แถว 3" in p and "แถว 2" in p.split(":", 1)[1] for p in problems)
     assert any("แถว 5" in p and "แถว 4" in p.split(":", 1)[1] for p in problems)
@@ -299,25 +326,31 @@ def test_closed_window_refuses_the_import(open_session, lampang_officer):
     assert not Registration.objects.exists()
 
 
-@pytest.mark.parametrize("headers,needle", [
-    (["ชื่อ", "นามสกุล", "โทรศัพท์มือถือ"], "คำนำหน้าชื่อ"),
-    ([*HEADERS[:-1], "สีที่ชอบ"], "สีที่ชอบ"),
-    (["a", "b", "c"], "คอลัมน์"),
-])
+@pytest.mark.parametrize(
+    "headers,needle",
+    [
+        (["ชื่อ", "นามสกุล", "โทรศัพท์มือถือ"], "คำนำหน้าชื่อ"),
+        ([*HEADERS[:-1], "สีที่ชอบ"], "สีที่ชอบ"),
+        (["a", "b", "c"], "คอลัมน์"),
+    ],
+)
 def test_wrong_or_missing_headers(open_session, headers, needle):
     error = file_error(open_session, xlsx([["x"] * len(headers)], headers))
     assert error.code == "bad_headers" and needle in error.message
 
 
-@pytest.mark.parametrize("content,code", [
-    (b"", "empty"),
-    (b"   \r\n", "empty"),
-    (",".join(HEADERS).encode(), "empty"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00", "not_spreadsheet"),
-    (b"PK\x03\x04 this is not really a zip", "not_spreadsheet"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "xls"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_spreadsheet"),
-])
+@pytest.mark.parametrize(
+    "content,code",
+    [
+        (b"", "empty"),
+        (b"   \r\n", "empty"),
+        (",".join(HEADERS).encode(), "empty"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00", "not_spreadsheet"),
+        (b"PK\x03\x04 this is not really a zip", "not_spreadsheet"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "xls"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not_spreadsheet"),
+    ],
+)
 def test_files_that_are_not_participant_lists(open_session, content, code):
     assert file_error(open_session, content).code == code
 

@@ -1,4 +1,5 @@
 """The attendee's calendar download from their personal page: join details and their own venue."""
+
 import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,7 +43,7 @@ def test_personal_page_offers_the_ics_with_join_details(client, attendee):
     assert page.status_code == 200
     html = page.content.decode()
     start = html.index('id="personal-ics" href="') + len('id="personal-ics" href="')
-    href = html[start:html.index('"', start)].replace("&amp;", "&")
+    href = html[start : html.index('"', start)].replace("&amp;", "&")
     response = client.get(href)
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK)

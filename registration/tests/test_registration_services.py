@@ -1,4 +1,5 @@
 """Registration services: quotas (also under concurrency), duplicates, the window, links, ID reveals."""
+
 import datetime
 import threading
 
@@ -29,9 +30,18 @@ VALID_ID = "1101700203450"
 
 def person(**fields):
     data = {
-        "prefix": "นาง", "first_name": "สมศรี", "last_name": "ใจงาม", "position": "กรรมการ", "organisation": "",
-        "village": "บ้านทุ่ง", "subdistrict": "", "district": "", "phone": "0891234567", "email": "",
-        "national_id": "", "role": RoleCategory.objects.get(code="committee"),
+        "prefix": "นาง",
+        "first_name": "สมศรี",
+        "last_name": "ใจงาม",
+        "position": "กรรมการ",
+        "organisation": "",
+        "village": "บ้านทุ่ง",
+        "subdistrict": "",
+        "district": "",
+        "phone": "0891234567",
+        "email": "",
+        "national_id": "",
+        "role": RoleCategory.objects.get(code="committee"),
     }
     data.update(fields)
     return data
@@ -66,13 +76,17 @@ def test_quota_is_enforced(open_session, lampang_officer):
 
 def test_role_without_quota_is_refused(open_session, lampang_officer):
     with pytest.raises(RegistrationError) as error:
-        register_participant(session=open_session, province=lampang(), data=person(role=RoleCategory.objects.get(code="central_staff")), actor=lampang_officer)
+        register_participant(
+            session=open_session, province=lampang(), data=person(role=RoleCategory.objects.get(code="central_staff")), actor=lampang_officer
+        )
     assert error.value.code == "no_quota"
 
 
 @pytest.mark.parametrize("same", ["national_id", "name_phone"])
 def test_duplicate_in_another_province_is_refused_naming_that_province(open_session, chiangmai_officer, lampang_officer, same):
-    register_participant(session=open_session, province=Province.objects.get(code="TH-50"), data=person(national_id=VALID_ID), actor=chiangmai_officer)
+    register_participant(
+        session=open_session, province=Province.objects.get(code="TH-50"), data=person(national_id=VALID_ID), actor=chiangmai_officer
+    )
     other = person(national_id=VALID_ID, first_name="สมหญิง") if same == "national_id" else person()
     with pytest.raises(RegistrationError) as error:
         register_participant(session=open_session, province=lampang(), data=other, actor=lampang_officer)
@@ -102,15 +116,16 @@ def test_closed_window_refuses_officers_but_not_central_staff(open_session, lamp
 
 
 def test_not_yet_open_and_draft_sessions_refuse_officers(lampang_officer):
-    for session in (make_session(registration_opens_at=timezone.now() + datetime.timedelta(days=1)),
-                    make_session(status="draft")):
+    for session in (make_session(registration_opens_at=timezone.now() + datetime.timedelta(days=1)), make_session(status="draft")):
         make_quota(session, LAMPANG, "committee", seats=5)
         with pytest.raises(RegistrationError):
             register_participant(session=session, province=lampang(), data=person(), actor=lampang_officer)
 
 
 def test_cancel_frees_the_seat_and_kills_the_link(client, open_session, lampang_officer):
-    registrations = [register_participant(session=open_session, province=lampang(), data=person(phone=f"089000000{n}"), actor=lampang_officer) for n in range(3)]
+    registrations = [
+        register_participant(session=open_session, province=lampang(), data=person(phone=f"089000000{n}"), actor=lampang_officer) for n in range(3)
+    ]
     path = registrations[0].get_personal_path()
     cancel_registration(registration=registrations[0], actor=lampang_officer)
     assert client.get(path).status_code == 404

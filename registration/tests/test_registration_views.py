@@ -1,4 +1,5 @@
 """Registration pages: the permission matrix, list filters and query counts, masking, exports, import flow."""
+
 import csv
 import datetime
 import io
@@ -27,8 +28,9 @@ COMMITTEE = "คณะกรรมการโครงการแก้ไข�
 
 @pytest.fixture
 def lampang_person(open_session):
-    return make_registration(open_session, "TH-52", "committee", first_name="สมศรี", last_name="ใจงาม",
-                             phone="0891234567", national_id=VALID_ID, email="somsri@example.org")
+    return make_registration(
+        open_session, "TH-52", "committee", first_name="สมศรี", last_name="ใจงาม", phone="0891234567", national_id=VALID_ID, email="somsri@example.org"
+    )
 
 
 def login(client, user):
@@ -181,19 +183,20 @@ def test_list_page_and_exports_show_people_by_province_role_and_name(client, cen
 
 
 def test_exports_mask_ids_and_neutralise_formulas(client, lampang_officer, open_session):
-    make_registration(open_session, "TH-52", "committee", first_name="สมศรี", position="=HYPERLINK(\"http://evil\")",
-                      organisation="+ทดสอบ", national_id=VALID_ID)
+    make_registration(
+        open_session, "TH-52", "committee", first_name="สมศรี", position='=HYPERLINK("http://evil")', organisation="+ทดสอบ", national_id=VALID_ID
+    )
     login(client, lampang_officer)
     content = client.get(url("export_xlsx", open_session)).content
     rows = list(load_workbook(io.BytesIO(content)).active.values)
     assert len(rows) == 2
     flat = [str(v) for v in rows[1]]
     assert "x-xxxx-xxxxx-45-0" in flat and VALID_ID not in flat
-    assert "'=HYPERLINK(\"http://evil\")" in flat and "'+ทดสอบ" in flat
+    assert '\'=HYPERLINK("http://evil")' in flat and "'+ทดสอบ" in flat
     text = client.get(url("export_csv", open_session)).content.decode("utf-8-sig")
     csv_rows = list(csv.reader(io.StringIO(text)))
     assert VALID_ID not in text and "x-xxxx-xxxxx-45-0" in csv_rows[1]
-    assert "'=HYPERLINK(\"http://evil\")" in csv_rows[1]
+    assert '\'=HYPERLINK("http://evil")' in csv_rows[1]
 
 
 def test_reveal_by_central_staff_shows_the_id_once_and_logs_it(client, central_organiser, open_session, lampang_person):
@@ -214,8 +217,19 @@ def test_officer_cannot_reveal(client, lampang_officer, open_session, lampang_pe
 
 
 def form_data(**fields):
-    data = {"prefix": "นาง", "first_name": "สมใจ", "last_name": "รักดี", "position": "", "organisation": "",
-            "village": "", "subdistrict": "", "district": "", "phone": "+66 81 234 5678", "email": "", "national_id": ""}
+    data = {
+        "prefix": "นาง",
+        "first_name": "สมใจ",
+        "last_name": "รักดี",
+        "position": "",
+        "organisation": "",
+        "village": "",
+        "subdistrict": "",
+        "district": "",
+        "phone": "+66 81 234 5678",
+        "email": "",
+        "national_id": "",
+    }
     data.update(fields)
     return data
 
@@ -237,8 +251,7 @@ def test_form_only_offers_roles_with_seats(client, lampang_officer, open_session
 def test_form_shows_duplicate_error_naming_the_province(client, lampang_officer, open_session):
     make_registration(open_session, "TH-50", "committee", national_id=VALID_ID)
     login(client, lampang_officer)
-    response = client.post(url("create", open_session),
-                           form_data(role=RoleCategory.objects.get(code="committee").pk, national_id=VALID_ID))
+    response = client.post(url("create", open_session), form_data(role=RoleCategory.objects.get(code="committee").pk, national_id=VALID_ID))
     assert response.status_code == 200 and "เชียงใหม่" in response.content.decode()
     assert Registration.objects.count() == 1
 
@@ -283,8 +296,7 @@ def test_detail_shows_link_and_qr_and_actions_work(client, lampang_officer, open
 
 def test_substitute_through_the_form(client, lampang_officer, open_session, lampang_person):
     login(client, lampang_officer)
-    response = client.post(url("substitute", open_session, lampang_person),
-                           form_data(first_name="สมปอง", phone="0899998888"))
+    response = client.post(url("substitute", open_session, lampang_person), form_data(first_name="สมปอง", phone="0899998888"))
     substitute = Registration.objects.get(first_name="สมปอง")
     assert response["Location"] == url("detail", open_session, substitute)
     assert substitute.replaces == lampang_person and substitute.role == lampang_person.role
@@ -310,8 +322,7 @@ def import_row(first="สมศรี", phone="0812345678", national_id=""):
 
 def test_import_preview_then_confirm(client, lampang_officer, open_session):
     login(client, lampang_officer)
-    response = client.post(url("import", open_session),
-                           {"file": xlsx_upload([import_row(), import_row("สมชาย", "0812345679")])})
+    response = client.post(url("import", open_session), {"file": xlsx_upload([import_row(), import_row("สมชาย", "0812345679")])})
     assert response.status_code == 200 and not Registration.objects.exists()
     assert len(response.context["result"].created) == 2
     signed = response.context["signed"]
@@ -327,8 +338,7 @@ def test_import_preview_then_confirm(client, lampang_officer, open_session):
 
 def test_import_preview_lists_problems_and_writes_nothing(client, lampang_officer, open_session):
     login(client, lampang_officer)
-    response = client.post(url("import", open_session),
-                           {"file": xlsx_upload([import_row(), import_row("สมชาย", "0812345679", "1101700203451")])})
+    response = client.post(url("import", open_session), {"file": xlsx_upload([import_row(), import_row("สมชาย", "0812345679", "1101700203451")])})
     assert response.status_code == 400
     problems = response.context["problems"]
     assert [p["row"] for p in problems] == [3] and "signed" not in response.context
@@ -356,11 +366,14 @@ def upload_errors(response):
     return errors
 
 
-@pytest.mark.parametrize("content,name,needle", [
-    (b"", "empty.csv", "ว่าง"),  # Django's own check: the submitted file is empty
-    (b"%PDF-1.4\x00\x01", "x.pdf", "XLSX"),
-    (b"x" * 64, "x.xlsx", "แถวหัวตารางไม่ตรงกับแบบฟอร์ม"),  # read as CSV: one unknown column
-])
+@pytest.mark.parametrize(
+    "content,name,needle",
+    [
+        (b"", "empty.csv", "ว่าง"),  # Django's own check: the submitted file is empty
+        (b"%PDF-1.4\x00\x01", "x.pdf", "XLSX"),
+        (b"x" * 64, "x.xlsx", "แถวหัวตารางไม่ตรงกับแบบฟอร์ม"),  # read as CSV: one unknown column
+    ],
+)
 def test_import_page_refuses_bad_files_with_a_message(client, lampang_officer, open_session, content, name, needle):
     login(client, lampang_officer)
     response = client.post(url("import", open_session), {"file": SimpleUploadedFile(name, content)})
@@ -370,8 +383,7 @@ def test_import_page_refuses_bad_files_with_a_message(client, lampang_officer, o
 
 def test_import_page_refuses_a_20_mb_file(client, lampang_officer, open_session):
     login(client, lampang_officer)
-    response = client.post(url("import", open_session),
-                           {"file": SimpleUploadedFile("big.csv", b"x" * (20 * 1024 * 1024))})
+    response = client.post(url("import", open_session), {"file": SimpleUploadedFile("big.csv", b"x" * (20 * 1024 * 1024))})
     assert response.status_code == 400 and any("20.0 MB" in message for message in upload_errors(response))
 
 

@@ -10,18 +10,14 @@ from training.tokens import make_certificate_token
 class CertificateRule(models.Model):
     """What a registration must have done to receive the session's certificate."""
 
-    session = models.OneToOneField(
-        "meetings.Session", on_delete=models.CASCADE, related_name="certificate_rule", verbose_name=_("session")
-    )
+    session = models.OneToOneField("meetings.Session", on_delete=models.CASCADE, related_name="certificate_rule", verbose_name=_("session"))
     enabled = models.BooleanField(_("certificates enabled"), default=True)
     require_checkin = models.BooleanField(_("must have checked in"), default=True)
     require_posttest_passed = models.BooleanField(_("must have passed the post-test"), default=True)
     require_modules_completed = models.BooleanField(_("must have completed every module"), default=False)
     require_checks_passed = models.BooleanField(_("must have passed every knowledge check"), default=False)
     heading = models.CharField(_("heading"), max_length=200, default="เกียรติบัตร")
-    statement = models.CharField(
-        _("statement"), max_length=300, default="ได้ผ่านการอบรมเพิ่มศักยภาพ", help_text=_("Printed above the session title.")
-    )
+    statement = models.CharField(_("statement"), max_length=300, default="ได้ผ่านการอบรมเพิ่มศักยภาพ", help_text=_("Printed above the session title."))
     issuer = models.CharField(_("issuing organisation"), max_length=200, blank=True)
     signatory_name = models.CharField(_("signatory"), max_length=200, blank=True)
     signatory_title = models.CharField(_("signatory's position"), max_length=300, blank=True)
@@ -42,9 +38,7 @@ class CertificateQuerySet(models.QuerySet):
 class Certificate(models.Model):
     """A numbered certificate. Names and titles are copied at issue, so a reissue prints corrections."""
 
-    session = models.ForeignKey(
-        "meetings.Session", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("session")
-    )
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("session"))
     registration = models.ForeignKey(
         "registration.Registration", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("registration")
     )
@@ -61,9 +55,7 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
     )
     revoke_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
-    replaces = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces")
-    )
+    replaces = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces"))
 
     objects = CertificateQuerySet.as_manager()
 
@@ -72,9 +64,7 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         constraints = [
-            models.UniqueConstraint(
-                fields=["registration"], condition=Q(revoked_at__isnull=True), name="certificate_one_valid"
-            ),
+            models.UniqueConstraint(fields=["registration"], condition=Q(revoked_at__isnull=True), name="certificate_one_valid"),
         ]
 
     def __str__(self):

@@ -14,9 +14,7 @@ class ModuleQuerySet(models.QuerySet):
 class Module(models.Model):
     """One agenda topic taught as a lesson: Markdown text, attachments and an optional video link."""
 
-    session = models.ForeignKey(
-        "meetings.Session", on_delete=models.CASCADE, related_name="training_modules", verbose_name=_("session")
-    )
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="training_modules", verbose_name=_("session"))
     agenda_item = models.OneToOneField(
         "meetings.AgendaItem",
         on_delete=models.SET_NULL,
@@ -29,9 +27,7 @@ class Module(models.Model):
     order = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=400)
     summary = models.TextField(_("summary"), blank=True)
-    lesson = models.TextField(
-        _("lesson"), blank=True, help_text=_("Markdown: headings (##), lists (-), **bold**, links and tables.")
-    )
+    lesson = models.TextField(_("lesson"), blank=True, help_text=_("Markdown: headings (##), lists (-), **bold**, links and tables."))
     video_url = models.URLField(_("video link"), max_length=500, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated time (minutes)"), null=True, blank=True)
     is_published = models.BooleanField(_("published"), default=True)

@@ -20,9 +20,7 @@ class QuizKind(models.TextChoices):
 class Quiz(models.Model):
     """A pre-test or post-test of a session, or the knowledge check of one module."""
 
-    session = models.ForeignKey(
-        "meetings.Session", on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("session")
-    )
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("session"))
     kind = models.CharField(_("kind"), max_length=16, choices=QuizKind.choices)
     module = models.ForeignKey(
         "training.Module",
@@ -36,12 +34,8 @@ class Quiz(models.Model):
     title = models.CharField(_("title"), max_length=300)
     instructions = models.TextField(_("instructions"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (percent)"), default=60)
-    max_attempts = models.PositiveSmallIntegerField(
-        _("attempt limit"), null=True, blank=True, help_text=_("Empty: unlimited attempts.")
-    )
-    time_limit_minutes = models.PositiveSmallIntegerField(
-        _("time limit (minutes)"), null=True, blank=True, help_text=_("Empty: no time limit.")
-    )
+    max_attempts = models.PositiveSmallIntegerField(_("attempt limit"), null=True, blank=True, help_text=_("Empty: unlimited attempts."))
+    time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True, help_text=_("Empty: no time limit."))
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True, help_text=_("Empty: open now."))
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True, help_text=_("Empty: never closes."))
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
@@ -192,9 +186,7 @@ class Attempt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["quiz", "registration", "number"], name="attempt_unique_number"),
             # Two taps on "start" at once must not open two attempts.
-            models.UniqueConstraint(
-                fields=["quiz", "registration"], condition=Q(status="in_progress"), name="attempt_one_open"
-            ),
+            models.UniqueConstraint(fields=["quiz", "registration"], condition=Q(status="in_progress"), name="attempt_one_open"),
         ]
 
     def __str__(self):

@@ -12,8 +12,8 @@ and refuses with a TrainingError (a translated message and a stable code); views
 imports nothing from here.
 """
 
-from registration.models import Registration
 from meetings.errors import DomainError
+from registration.models import Registration
 
 
 class TrainingError(DomainError):

@@ -1,4 +1,5 @@
 """Training fixtures: a session with a module, quizzes of each kind, and attendees from two provinces."""
+
 import pytest
 
 from meetings.tests.factories import make_venue
@@ -33,9 +34,7 @@ def wrong_answers(attempt):
 
 @pytest.fixture
 def module(session):
-    return Module.objects.create(
-        session=session, order=1, title="นโยบายของผู้บริหาร", lesson="## หัวข้อ\n\nเนื้อหา **สำคัญ**", estimated_minutes=20
-    )
+    return Module.objects.create(session=session, order=1, title="นโยบายของผู้บริหาร", lesson="## หัวข้อ\n\nเนื้อหา **สำคัญ**", estimated_minutes=20)
 
 
 @pytest.fixture

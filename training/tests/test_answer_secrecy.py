@@ -1,4 +1,5 @@
 """Correct answers never reach the browser before submission; explanations and the key appear after."""
+
 import json
 
 import pytest
@@ -61,7 +62,7 @@ def test_correct_and_wrong_choices_render_identically(client, posttest, attendee
 
     def line(choice):
         start = html.index(f'value="{choice.pk}"')
-        tag = html[html.rfind("<input", 0, start): html.index(">", start)]
+        tag = html[html.rfind("<input", 0, start) : html.index(">", start)]
         return tag.replace(f'value="{choice.pk}"', "").replace(f'id="c{choice.pk}"', "")
 
     assert line(right) == line(wrong)

@@ -1,4 +1,5 @@
 """Authoring by central staff: modules, quizzes, questions with choices, XLSX import (all or nothing) and export."""
+
 import io
 
 import pytest
@@ -41,12 +42,14 @@ def staff_client(client, central_organiser):
 
 def test_import_adds_every_question_type(posttest):
     before = posttest.questions.count()
-    upload = _xlsx([
-        _row("single", "คำถาม ก", ["หนึ่ง", "สอง", "สาม"], "2", "เพราะสอง"),
-        _row("multiple", "คำถาม ข", ["หนึ่ง", "สอง", "สาม"], "1,3"),
-        _row("truefalse", "คำถาม ค", [], "ผิด"),
-        _row("ถูก/ผิด", "คำถาม ง", ["ถูก", "ผิด"], 1),
-    ])
+    upload = _xlsx(
+        [
+            _row("single", "คำถาม ก", ["หนึ่ง", "สอง", "สาม"], "2", "เพราะสอง"),
+            _row("multiple", "คำถาม ข", ["หนึ่ง", "สอง", "สาม"], "1,3"),
+            _row("truefalse", "คำถาม ค", [], "ผิด"),
+            _row("ถูก/ผิด", "คำถาม ง", ["ถูก", "ผิด"], 1),
+        ]
+    )
     assert import_questions(quiz=posttest, file=upload) == 4
     assert posttest.questions.count() == before + 4
     b = posttest.questions.get(text="คำถาม ข")
@@ -58,14 +61,16 @@ def test_import_adds_every_question_type(posttest):
 
 def test_import_is_all_or_nothing_with_errors_per_row(posttest):
     before = Question.objects.count()
-    upload = _xlsx([
-        _row("single", "ดี", ["ก", "ข"], "1"),
-        _row("single", "สองข้อถูก", ["ก", "ข"], "1,2"),
-        _row("weird", "ประเภทผิด", ["ก", "ข"], "1"),
-        _row("single", "", ["ก", "ข"], "1"),
-        _row("multiple", "เลขเกิน", ["ก", "ข"], "5"),
-        _row("single", "ไม่มีเฉลย", ["ก", "ข"], ""),
-    ])
+    upload = _xlsx(
+        [
+            _row("single", "ดี", ["ก", "ข"], "1"),
+            _row("single", "สองข้อถูก", ["ก", "ข"], "1,2"),
+            _row("weird", "ประเภทผิด", ["ก", "ข"], "1"),
+            _row("single", "", ["ก", "ข"], "1"),
+            _row("multiple", "เลขเกิน", ["ก", "ข"], "5"),
+            _row("single", "ไม่มีเฉลย", ["ก", "ข"], ""),
+        ]
+    )
     with pytest.raises(TrainingError) as error:
         import_questions(quiz=posttest, file=upload)
     assert [row for row, _m in error.value.details] == [3, 4, 5, 6, 7]

@@ -1,4 +1,5 @@
 """Certificates: the session's rule, a Thai PDF whose QR a real decoder reads, public verification, revoke and reissue."""
+
 import re
 import subprocess
 import tempfile
@@ -11,8 +12,8 @@ from PIL import Image
 
 from attendance.models import CheckIn
 from meetings.tests.factories import PASSWORD
-from registration.tests.factories import make_registration
 from meetings.tests.test_printables_shared import pdf_fonts
+from registration.tests.factories import make_registration
 from training.models import Certificate, CertificateRule
 from training.selectors import certificate_shortfalls, eligible_registrations
 from training.services import TrainingError
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rule(session):
     return CertificateRule.objects.create(
-        session=session, signatory_name="นายสุรศักดิ์ อักษรกุล", signatory_title="รองอธิบดีกรมการพัฒนาชุมชน",
+        session=session,
+        signatory_name="นายสุรศักดิ์ อักษรกุล",
+        signatory_title="รองอธิบดีกรมการพัฒนาชุมชน",
         issuer="กรมการพัฒนาชุมชน",
     )
 
@@ -126,7 +129,7 @@ def test_verification_shows_only_name_session_and_date(client, certified, attend
     assert certified.holder_name in html and attendee.session.title in html
     for private in (attendee.phone, attendee.province.name_th, attendee.role.name_th, token_of(attendee)):
         assert private not in html
-    main = html[html.index("<main"): html.index("</main>")]
+    main = html[html.index("<main") : html.index("</main>")]
     assert len(re.findall(r"<dt[^>]*>", main)) == 3  # name, session, date: nothing else
 
 

@@ -1,4 +1,5 @@
 """Two phones (or a double tap) submitting one attempt at the same moment: one submission counts."""
+
 import threading
 
 import pytest

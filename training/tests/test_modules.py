@@ -1,4 +1,5 @@
 """Modules: sanitised Markdown lessons, attachments behind the personal link, progress, and the demo content."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 

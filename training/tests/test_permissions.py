@@ -4,6 +4,7 @@ Actors: anonymous, an attendee through their own personal link or another attend
 a Lampang officer, a Chiang Mai officer and a central organiser. The objects (attendee,
 attempt, certificate) belong to Lampang; another province's objects answer 404.
 """
+
 from dataclasses import dataclass
 
 import pytest
@@ -65,7 +66,11 @@ PERSONAL = [
 # Objects that belong to the attendee: through another attendee's link they answer 404.
 OWN_ONLY = {"attempt", "attempt_answer", "attempt_submit", "attempt_state", "certificate_pdf"}
 OWN_STATUS = {
-    "module_complete": 302, "quiz_start": 302, "attempt_submit": 302, "certificate_claim": 302, "attempt_answer": 400,
+    "module_complete": 302,
+    "quiz_start": 302,
+    "attempt_submit": 302,
+    "certificate_claim": 302,
+    "attempt_answer": 400,
 }
 # For another attendee, shared session content is theirs to see; claim without meeting the rule redirects with a message.
 OTHER_STATUS = {"module_complete": 302, "quiz_start": 302, "certificate_claim": 302}
@@ -100,7 +105,12 @@ STAFF = [
     ("module_create", "get", "/training/sessions/{w.session.pk}/modules/new/", (302, 403, 403, 200)),
     ("module_edit", "get", "/training/sessions/{w.session.pk}/modules/{w.module.pk}/", (302, 403, 403, 200)),
     ("attachment_add", "post", "/training/sessions/{w.session.pk}/modules/{w.module.pk}/attachments/", (302, 403, 403, 302)),
-    ("attachment_delete", "post", "/training/sessions/{w.session.pk}/modules/{w.module.pk}/attachments/{w.attachment.pk}/delete/", (302, 403, 403, 302)),
+    (
+        "attachment_delete",
+        "post",
+        "/training/sessions/{w.session.pk}/modules/{w.module.pk}/attachments/{w.attachment.pk}/delete/",
+        (302, 403, 403, 302),
+    ),
     ("quiz_create", "get", "/training/sessions/{w.session.pk}/quizzes/new/", (302, 403, 403, 200)),
     ("quiz_edit", "get", "/training/sessions/{w.session.pk}/quizzes/{w.quiz.pk}/edit/", (302, 403, 403, 200)),
     ("quiz_questions", "get", "/training/sessions/{w.session.pk}/quizzes/{w.quiz.pk}/", (302, 403, 403, 200)),

@@ -1,4 +1,5 @@
 """In a real browser on a phone-sized screen: answers are saved as they change, survive a reload, and submit."""
+
 import pytest
 
 from meetings.tests.factories import make_session, make_venue

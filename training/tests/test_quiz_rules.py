@@ -2,6 +2,7 @@
 
 Every refusal carries a clear message and a stable code, and leaves the stored attempt as it was.
 """
+
 import datetime
 
 import pytest
@@ -86,7 +87,9 @@ def test_answer_after_the_time_limit_is_refused(posttest, attendee):
     save_answer(registration=attendee, attempt_id=attempt.pk, question_id=question, choice_ids=[choice], now=start + datetime.timedelta(minutes=5))
     before = _snapshot(attempt)
     late = start + datetime.timedelta(minutes=10, seconds=30)
-    _refusal(lambda: save_answer(registration=attendee, attempt_id=attempt.pk, question_id=attempt.question_ids[1], choice_ids=[], now=late), "time_up")
+    _refusal(
+        lambda: save_answer(registration=attendee, attempt_id=attempt.pk, question_id=attempt.question_ids[1], choice_ids=[], now=late), "time_up"
+    )
     _refusal(lambda: submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt), now=late), "time_up")
     assert _snapshot(attempt) == before
 
@@ -96,7 +99,9 @@ def test_submission_within_the_grace_seconds_counts(posttest, attendee):
     posttest.save()
     start = timezone.now()
     attempt = start_attempt(quiz=posttest, registration=attendee, now=start)
-    submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt), now=start + datetime.timedelta(minutes=10, seconds=3))
+    submit_attempt(
+        registration=attendee, attempt_id=attempt.pk, answers=correct_answers(attempt), now=start + datetime.timedelta(minutes=10, seconds=3)
+    )
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.score == 100
 
@@ -108,7 +113,9 @@ def test_expired_attempt_is_scored_from_saved_answers(posttest, attendee):
     attempt = start_attempt(quiz=posttest, registration=attendee, now=start)
     answers = correct_answers(attempt)
     first = attempt.question_ids[0]
-    save_answer(registration=attendee, attempt_id=attempt.pk, question_id=first, choice_ids=answers[str(first)], now=start + datetime.timedelta(minutes=1))
+    save_answer(
+        registration=attendee, attempt_id=attempt.pk, question_id=first, choice_ids=answers[str(first)], now=start + datetime.timedelta(minutes=1)
+    )
     finalise_if_over(attempt=attempt)
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.SUBMITTED and attempt.timed_out
@@ -163,7 +170,10 @@ def test_another_attendees_attempt_is_refused(posttest, attendee, other_attendee
     attempt = start_attempt(quiz=posttest, registration=attendee)
     before = _snapshot(attempt)
     _refusal(lambda: submit_attempt(registration=other_attendee, attempt_id=attempt.pk, answers=correct_answers(attempt)), "not_your_attempt")
-    _refusal(lambda: save_answer(registration=other_attendee, attempt_id=attempt.pk, question_id=attempt.question_ids[0], choice_ids=[]), "not_your_attempt")
+    _refusal(
+        lambda: save_answer(registration=other_attendee, attempt_id=attempt.pk, question_id=attempt.question_ids[0], choice_ids=[]),
+        "not_your_attempt",
+    )
     assert _snapshot(attempt) == before
 
 
@@ -174,9 +184,7 @@ def test_http_submit_to_another_attendees_attempt_is_404_in_thai(client, posttes
     response = client.post(f"/p/{token_of(other_attendee)}/learn/attempts/{attempt.pk}/submit/", data)
     assert response.status_code == 404
     assert "ไม่ได้เป็นของลิงก์ส่วนตัวของคุณ" in response.content.decode()
-    response = client.post(
-        f"/p/{token_of(other_attendee)}/learn/attempts/{attempt.pk}/answer/", {"question": attempt.question_ids[0]}
-    )
+    response = client.post(f"/p/{token_of(other_attendee)}/learn/attempts/{attempt.pk}/answer/", {"question": attempt.question_ids[0]})
     assert response.status_code == 404 and response.json()["code"] == "not_your_attempt"
     assert _snapshot(attempt) == before
 

@@ -1,11 +1,12 @@
 """Results: pre vs post means, normalised gain per participant and by province, item analysis, export, scoping."""
+
 import io
 
 import pytest
 from openpyxl import load_workbook
 
-from registration.models import Registration
 from meetings.tests.factories import PASSWORD
+from registration.models import Registration
 from registration.tests.factories import make_registration
 from training import analytics
 from training.models import Question

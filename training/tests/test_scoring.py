@@ -1,4 +1,5 @@
 """Scoring happens on the server, all or nothing per question, for every question type."""
+
 from decimal import Decimal
 
 import pytest

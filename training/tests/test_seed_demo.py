@@ -3,18 +3,15 @@ from django.core.management import call_command
 
 from meetings.dates import format_date
 from meetings.demo import DEMO_SLUG
-from training.demo import seed_demo
 from meetings.models import AgendaItem, Province, Quota, Session, Venue
 from registration.models import Registration
+from training.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
 
 def _table_counts():
-    return {
-        model.__name__: model.objects.count()
-        for model in (Session, Venue, AgendaItem, Quota, Registration)
-    }
+    return {model.__name__: model.objects.count() for model in (Session, Venue, AgendaItem, Quota, Registration)}
 
 
 def test_seed_creates_the_session_of_25_november_2564():

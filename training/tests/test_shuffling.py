@@ -1,4 +1,5 @@
 """Questions and choices are shuffled per attempt, from a seed stored on the attempt: stable on reload."""
+
 import re
 
 import pytest

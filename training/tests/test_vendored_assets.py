@@ -1,4 +1,5 @@
 """Static files must survive `collectstatic` with the manifest storage used when DEBUG is off."""
+
 import re
 from pathlib import Path
 

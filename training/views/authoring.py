@@ -2,6 +2,7 @@
 
 (The certificate rule is edited in training/views/certificates.py.)
 """
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -167,9 +168,7 @@ def question_delete(request, session_pk, quiz_pk, pk):
 def questions_export(request, session_pk, pk):
     session = get_session_for_user(request.user, session_pk)
     quiz = selectors.get_quiz_for_staff(session, pk)
-    return xlsx_response(
-        spreadsheets.headers(), spreadsheets.export_rows(quiz), f"questions-{quiz.pk}.xlsx", sheet_title="questions"
-    )
+    return xlsx_response(spreadsheets.headers(), spreadsheets.export_rows(quiz), f"questions-{quiz.pk}.xlsx", sheet_title="questions")
 
 
 @central_required

@@ -1,4 +1,5 @@
 """Results for central staff (every province) and provincial officers (their own province only)."""
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -62,9 +63,7 @@ def results_province(request, session_pk, code):
 def results_participant(request, session_pk, pk):
     session = get_session_for_user(request.user, session_pk)
     registration = selectors.get_registration_results_for_user(request.user, session, pk)
-    attempts = (
-        Attempt.objects.filter(registration=registration).select_related("quiz", "quiz__module").order_by("quiz__kind", "number")
-    )
+    attempts = Attempt.objects.filter(registration=registration).select_related("quiz", "quiz__module").order_by("quiz__kind", "number")
     return render(
         request,
         "training/staff/results_participant.html",
@@ -108,14 +107,29 @@ def results_export(request, session_pk):
     registrations = selectors.get_results_registrations_for_user(request.user, session)
     results = analytics.participant_results(session, registrations)
     headers = [
-        _("province"), _("role category"), _("name"), _("position"), _("organisation"),
-        _("pre-test score"), _("post-test score"), _("normalised gain"), _("passed the post-test"), _("certificate number"),
+        _("province"),
+        _("role category"),
+        _("name"),
+        _("position"),
+        _("organisation"),
+        _("pre-test score"),
+        _("post-test score"),
+        _("normalised gain"),
+        _("passed the post-test"),
+        _("certificate number"),
     ]
     rows = [
         [
-            r.registration.province.name_th, r.registration.role.name, r.registration.full_name,
-            r.registration.position, r.registration.organisation, _fmt(r.pre), _fmt(r.post), _fmt(r.gain, 3),
-            "" if r.post_passed is None else (_("yes") if r.post_passed else _("no")), r.certificate,
+            r.registration.province.name_th,
+            r.registration.role.name,
+            r.registration.full_name,
+            r.registration.position,
+            r.registration.organisation,
+            _fmt(r.pre),
+            _fmt(r.post),
+            _fmt(r.gain, 3),
+            "" if r.post_passed is None else (_("yes") if r.post_passed else _("no")),
+            r.certificate,
         ]
         for r in results
     ]

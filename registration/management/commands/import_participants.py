@@ -1,8 +1,9 @@
 """Register a province's participants from an XLSX or CSV file, all or nothing (same rules as the page).
 
-    python manage.py import_participants <session id or slug> <file> --province TH-52 [--dry-run]
-    python manage.py import_participants --template FILE
+python manage.py import_participants <session id or slug> <file> --province TH-52 [--dry-run]
+python manage.py import_participants --template FILE
 """
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -45,8 +46,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
         try:
-            result = import_participants(session=session, province=province, content=content, filename=path.name,
-                                         actor=None, dry_run=options["dry_run"])
+            result = import_participants(
+                session=session, province=province, content=content, filename=path.name, actor=None, dry_run=options["dry_run"]
+            )
         except ImportRejected as rejected:
             for problem in rejected.details["problems"]:
                 self.stderr.write(problem["text"])

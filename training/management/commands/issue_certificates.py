@@ -12,9 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("session", help="the session's short name (slug) or id")
 
     def handle(self, *args, session, **options):
-        found = Session.objects.filter(slug=session).first() or (
-            Session.objects.filter(pk=session).first() if session.isdigit() else None
-        )
+        found = Session.objects.filter(slug=session).first() or (Session.objects.filter(pk=session).first() if session.isdigit() else None)
         if found is None:
             raise CommandError(f"No session {session!r}.")
         try:
