@@ -15,17 +15,21 @@ TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production A
 DEMO_ENV := DEBUG=1
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test test-services bench venv system-deps migrate seed messages clean help
+.PHONY: lint demo serve test test-services bench bench-deps prod venv system-deps migrate seed messages clean help
 
 help:
 	@sed -n '2,3p' Makefile
 
-$(STAMP): requirements.txt
+# The project's tools install from uv.lock (pyproject.toml's dependencies and its test and dev groups):
+# uv itself comes from PyPI into the venv, then installs exactly the locked versions.
+UV_VERSION := 0.13.9
+UV_ENV = UV_PROJECT_ENVIRONMENT=$(1) UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(1)/bin/python
+$(STAMP): pyproject.toml uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)."; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Prachum needs Python 3.11 or newer; found " + sys.version.split()[0])'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(call UV_ENV,$(VENV)) $(BIN)/uv sync --quiet --frozen --inexact --group dev
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -61,12 +65,43 @@ test: $(STAMP) system-deps
 test-services: $(STAMP) system-deps
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_SERVICE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+# Benchmarks drive the servers with wrk and put nginx in front of the split topology (Debian's packages);
+# the check-in and dashboard benchmarks need PostgreSQL and Redis running (BENCH_DATABASE_URL, BENCH_REDIS_URL).
+bench-deps:
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+bench: $(STAMP) bench-deps
 	$(TEST_ENV) $(BIN)/python -m bench
+
+# The production topology (docs/DEPLOY.md) on this machine: uvicorn workers on PostgreSQL + Redis, static
+# files collected. DATABASE_URL, REDIS_URL, SECRET_KEY, WORKERS come from the environment (local defaults
+# in deploy/prod.sh, for this target only).
+# A production install: the service's own dependencies from uv.lock, no test or dev tools.
+PROD_VENV := .venv-prod
+$(PROD_VENV)/.installed: pyproject.toml uv.lock
+	$(PYTHON) -m venv $(PROD_VENV)
+	$(PROD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(call UV_ENV,$(PROD_VENV)) $(PROD_VENV)/bin/uv sync --quiet --frozen --inexact --no-default-groups
+	touch $@
+
+prod: $(PROD_VENV)/.installed
+	HOST=$(HOST) PORT=$(PORT) PYTHON=$(PROD_VENV)/bin/python ./deploy/prod.sh
+
+# ruff: lint and format (pyproject.toml's [tool.ruff]); .ci/run runs it.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 messages: $(STAMP)
 	$(DEMO_ENV) $(BIN)/python manage.py makemessages -l th -l en --no-location --ignore=.venv --ignore=staticfiles
 	$(DEMO_ENV) $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache
+	rm -rf $(VENV) $(PROD_VENV) staticfiles db.sqlite3 .pytest_cache

@@ -1,4 +1,5 @@
 """Bulk registration import (2,660 rows from XLSX) against openpyxl alone reading the same file; badge sheets."""
+
 TITLE = "Registration import (2,660 rows) and badge sheets"
 
 ROWS = 2660
@@ -11,7 +12,7 @@ def _workbook_bytes(role_name):
     from openpyxl import Workbook
     from stdnum.th import pin
 
-    from meetings.registration_import import TEMPLATE_HEADERS
+    from registration.imports import TEMPLATE_HEADERS
 
     rng = random.Random(2564)
     firsts = ["สมชาย", "สมศรี", "ประเสริฐ", "วิไล", "บุญมี", "มาลี", "สุรชัย", "อรุณี", "ทองดี", "จันทร์เพ็ญ"]
@@ -21,11 +22,23 @@ def _workbook_bytes(role_name):
     sheet.append(TEMPLATE_HEADERS)
     for i in range(ROWS):
         body = "3" + f"{rng.randrange(10**11):011d}"
-        sheet.append([
-            rng.choice(["นาย", "นาง", "นางสาว"]), rng.choice(firsts), rng.choice(lasts) + f"{i:04d}".translate(str.maketrans("0123456789", "กขคงจฉชซฌญ")),
-            "กรรมการ", "คณะกรรมการกองทุน กข.คจ.", f"บ้านหมู่ที่ {i % 20 + 1}", "พระบาท", "เมืองลำปาง",
-            role_name, f"08{i:08d}", "", body + pin.calc_check_digit(body), "ลำปาง",
-        ])
+        sheet.append(
+            [
+                rng.choice(["นาย", "นาง", "นางสาว"]),
+                rng.choice(firsts),
+                rng.choice(lasts) + f"{i:04d}".translate(str.maketrans("0123456789", "กขคงจฉชซฌญ")),
+                "กรรมการ",
+                "คณะกรรมการกองทุน กข.คจ.",
+                f"บ้านหมู่ที่ {i % 20 + 1}",
+                "พระบาท",
+                "เมืองลำปาง",
+                role_name,
+                f"08{i:08d}",
+                "",
+                body + pin.calc_check_digit(body),
+                "ลำปาง",
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -39,12 +52,14 @@ def run():
 
     from openpyxl import load_workbook
 
-    from meetings.demo import DEMO_SLUG, seed_demo
-    from meetings.models import Province, Quota, Registration, RoleCategory, Session
+    from meetings.demo import DEMO_SLUG
+    from meetings.models import Province, Quota, RoleCategory, Session
     from meetings.pdf import render_pdf
-    from meetings.registration_services import import_participants
-    from meetings.registration_views import badge_context
     from meetings.tests.factories import make_session
+    from registration.models import Registration
+    from registration.services import import_participants
+    from registration.views import badge_context
+    from training.demo import seed_demo
 
     # --- import -------------------------------------------------------------------------------------
     lampang = Province.objects.get(code="TH-52")
@@ -55,30 +70,36 @@ def run():
 
     def openpyxl_read():
         workbook = load_workbook(io.BytesIO(content), read_only=True)
-        rows = [row for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
         workbook.close()
         return len(rows)
 
     def fresh_import():
         Registration.objects.filter(session=session).delete()
-        return import_participants(session, lampang, content, "bench.xlsx")
+        return import_participants(session=session, province=lampang, content=content, filename="bench.xlsx", actor=None)
 
     read_median, read_all, n_rows = timed(openpyxl_read, repeat=5)
     import_median, import_all, result = timed(fresh_import, repeat=5)
     assert len(result.created) == ROWS and n_rows == ROWS + 1
-    reupload_median, reupload_all, again = timed(import_participants, session, lampang, content, "bench.xlsx", repeat=3)
+    reupload_median, reupload_all, again = timed(
+        import_participants, session=session, province=lampang, content=content, filename="bench.xlsx", actor=None, repeat=3
+    )
     assert len(again.already_registered) == ROWS
 
     # --- badges -------------------------------------------------------------------------------------
     seed_demo()
     demo = Session.objects.get(slug=DEMO_SLUG)
-    active = Registration.objects.active().filter(session=demo).select_related("province", "role", "venue").order_by(
-        "province__code", "role__order", "first_name", "last_name")
+    active = (
+        Registration.objects.active()
+        .filter(session=demo)
+        .select_related("province", "role", "venue")
+        .order_by("province__code", "role__order", "first_name", "last_name")
+    )
     one = active.filter(province=lampang)
     n_one = one.count()
 
     def badges(queryset):
-        return render_pdf("meetings/registrations/badges_pdf.html", badge_context(demo, list(queryset)))
+        return render_pdf("registration/badges_pdf.html", badge_context(demo, list(queryset)))
 
     one_median, one_all, pdf = timed(badges, one, repeat=3)
     all_median, all_all, all_pdf = timed(badges, active, repeat=1)

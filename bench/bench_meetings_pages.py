@@ -1,4 +1,5 @@
 """Staff pages of a seeded session (77 provinces, 2,660 registrations) against the bare baseline view."""
+
 TITLE = "Meetings staff pages (quota matrix 77 × 4, session page, session list)"
 
 
@@ -10,8 +11,8 @@ def run():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from meetings.demo import seed_demo
     from meetings.models import RoleCategory, Session
+    from training.demo import seed_demo
 
     # No collectstatic here: plain static storage instead of the manifest (DEBUG is off).
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -31,9 +32,7 @@ def run():
     from meetings.models import Province
 
     seats = {(q.province_id, q.role_id): q.seats for q in session.quotas.all()}
-    form_data = {
-        f"q_{p.pk}_{r.pk}": seats.get((p.pk, r.pk), "") for p in Province.objects.all() for r in RoleCategory.objects.all()
-    }
+    form_data = {f"q_{p.pk}_{r.pk}": seats.get((p.pk, r.pk), "") for p in Province.objects.all() for r in RoleCategory.objects.all()}
     district = RoleCategory.objects.get(code="district_officer")
 
     def save_fill(value):
@@ -58,4 +57,7 @@ def run():
     lines = ["| what | median (ms) | × baseline |", "| --- | ---: | ---: |"]
     for label, median, _ in rows:
         lines.append(f"| {label} | {median * 1000:.1f} | {median / baseline:.1f}× |")
-    return "\n".join(lines) + "\n\nIn-process Django test client, SQLite, the demo session seeded; medians of 15 runs (9 for the save, 30 for the baseline).\n"
+    return (
+        "\n".join(lines)
+        + "\n\nIn-process Django test client, SQLite, the demo session seeded; medians of 15 runs (9 for the save, 30 for the baseline).\n"
+    )

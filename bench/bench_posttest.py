@@ -1,5 +1,6 @@
-"""2,660 attendees submit the post-test through the HTTP path (personal link → start → submit) on one
-daphne server, against the bare /bench/ok view on the same server in the same run."""
+"""2,660 attendees submit the post-test through the HTTP path (personal link → start → submit) on the
+production topology (bench.servers.PRODUCTION), against the bare /bench/ok view on the same server in the same run."""
+
 TITLE = "Post-test submission (2,660 attendees over HTTP)"
 
 CONCURRENCY = 8
@@ -14,15 +15,16 @@ def run():
     import time
     from urllib.parse import urlencode, urlsplit
 
-    from bench.common import daphne_server, percentile, setup_django
+    from bench import servers
+    from bench.common import percentile, setup_django
 
     setup_django()
     from django.core.management import call_command
 
     # The server runs as in production (DEBUG off): whitenoise serves a collected, hashed static tree.
     call_command("collectstatic", interactive=False, verbosity=0)
-    from meetings.demo import seed_demo
-    from meetings.tokens import make_personal_token
+    from registration.tokens import make_personal_token
+    from training.demo import seed_demo
     from training.models import Attempt, AttemptStatus, Quiz, QuizKind
 
     session, _ = seed_demo()
@@ -74,7 +76,8 @@ def run():
             t.join()
         return time.perf_counter() - began, latencies, sorted(statuses)
 
-    with daphne_server() as base:
+    with servers.serve(servers.PRODUCTION) as server:
+        base = server.base
         # A CSRF cookie from one page view; attendees' browsers would each hold their own.
         host = urlsplit(base)
         conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
@@ -97,7 +100,7 @@ def run():
         attempt_paths = [location for _i, status, location, _d in started if status == 302 and "/attempts/" in (location or "")]
         assert len(attempt_paths) == len(tokens), f"only {len(attempt_paths)} attempts started"
 
-        submit_jobs = [("POST", path + "submit/", urlencode(payload), headers) for path, payload in zip(attempt_paths, payloads)]
+        submit_jobs = [("POST", path + "submit/", urlencode(payload), headers) for path, payload in zip(attempt_paths, payloads, strict=True)]
         submit_time, submit_lat, submitted = run_requests(base, submit_jobs)
         ok = sum(1 for _i, status, location, _d in submitted if status == 302)
 
@@ -115,7 +118,7 @@ def run():
         return f"{percentile(values, p) * 1000:.1f}"
 
     return (
-        f"{n:,} attendees, {len(key)} questions each, {CONCURRENCY} concurrent keep-alive clients, one daphne process.\n\n"
+        f"{n:,} attendees, {len(key)} questions each, {CONCURRENCY} concurrent keep-alive clients, {servers.PRODUCTION.label}.\n\n"
         "| requests | count | wall time (s) | throughput (req/s) | median (ms) | p95 (ms) |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: |\n"
         f"| baseline: `GET /bench/ok` | {n:,} | {bare_time:.2f} | {bare_rps:.0f} | {ms(bare_lat, 50)} | {ms(bare_lat, 95)} |\n"

@@ -1,4 +1,5 @@
 """How long the demo seed takes (2,660 registrations), against creating the same rows with bulk_create alone."""
+
 TITLE = "Demo seed (2,660 registrations)"
 
 
@@ -8,8 +9,9 @@ def run():
     setup_django()
     from django.db import transaction
 
-    from meetings.demo import seed_demo
-    from meetings.models import Registration, Session
+    from meetings.models import Session
+    from registration.models import Registration
+    from training.demo import seed_demo
 
     def fresh_seed():
         Session.objects.all().delete()

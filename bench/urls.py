@@ -19,8 +19,8 @@ def record_checkin(request):
     from django.http import JsonResponse
 
     from attendance.tests.checkins import record_checkin as record
-    from meetings.models import Registration
     from meetings.permissions import is_staff_member
+    from registration.models import Registration
 
     if request.method != "POST" or not is_staff_member(request.user):
         return HttpResponse(status=403)

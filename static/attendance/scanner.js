@@ -969,6 +969,14 @@
     syncNow();
   });
 
+  // A device's first visit holds no snapshot yet: the first scans wait for it (a few seconds at
+  // most) instead of all going amber; a device that has one decides from it at once.
+  var FIRST_SNAPSHOT_WAIT_MS = 5000;
+  queue = loaded.then(function () {
+    if (snapshot) { return null; }
+    return Promise.race([ready, new Promise(function (resolve) { window.setTimeout(resolve, FIRST_SNAPSHOT_WAIT_MS); })]);
+  }).catch(function () {});
+
   var offlineReady = ready.then(installOffline).then(function (installed) {
     if (installed) { root.dataset.offlineReady = "1"; }
     return installed;
