@@ -4,7 +4,6 @@ Benchmarks compare against a baseline measured in the same run (these machines a
 noisy): quote medians and ratios, never absolute targets from another run.
 """
 
-import contextlib
 import os
 import socket
 import statistics
@@ -12,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,56 +56,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-SERVER_PIDS = {}  # base URL -> process id of a running daphne_server
-
-
-def cpu_seconds(pid):
-    """User + system CPU seconds a process (all its threads) has used so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextlib.contextmanager
-def daphne_server(port=None, extra_env=None):
-    """Run `daphne bench.asgi` against the benchmark database; yield its base URL."""
-    port = port or free_port()
-    # The server must share this process's SECRET_KEY and database (signed tokens, sessions):
-    # values already in the environment win over the benchmark defaults.
-    env = {**BENCH_ENV, **os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", **(extra_env or {})}
-    # A file, not a pipe: nobody reads the server's log while it runs, and a full pipe would stall it.
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    SERVER_PIDS[base] = proc.pid
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/bench/ok", timeout=1).read()
-                break
-            except OSError as error:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("daphne did not start: " + log.read().decode(errors="replace")[-2000:]) from error
-                time.sleep(0.2)
-        yield base
-    finally:
-        SERVER_PIDS.pop(base, None)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def timed(fn, *args, repeat=5, **kwargs):

@@ -4,16 +4,18 @@ Needs a server process sharing the test database, so it runs with PostgreSQL + R
 (`make test-services`), like the two-process test.
 """
 
+import datetime
 import json
-import urllib.parse
 import urllib.request
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from attendance.services import issue_scanner_device
+from attendance.tests.faults import ProductionServer
 from attendance.tests.sockets import session_cookie_value
-from bench.common import daphne_server
-from meetings.tests.factories import make_session, make_user
+from meetings.tests.factories import make_session, make_user, make_venue
 from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -24,13 +26,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def test_dashboard_page_shows_snapshot_and_live_update(services):
     from playwright.sync_api import expect, sync_playwright
 
-    session = make_session()
-    registration = make_registration(session, "TH-52", first_name="จอภาพ", last_name="ทดสอบ")
+    session = make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30))  # check-in open
+    lampang = make_venue(session, "TH-52")
+    registration = make_registration(session, "TH-52", venue=lampang, first_name="จอภาพ", last_name="ทดสอบ")
+    _device, token = issue_scanner_device(venue=lampang, name="โต๊ะ 1", actor=None)
     make_registration(session, "TH-50")
     cookie_value = session_cookie_value(make_user("tv", kind="central"))
 
-    # DEBUG=1 only so the server serves static files without collectstatic.
-    with daphne_server(extra_env={**services, "DEBUG": "1"}) as base:
+    # DEBUG=1 only so whitenoise serves the static files from the apps, without collectstatic.
+    with ProductionServer({"REDIS_URL": services["REDIS_URL"], "DEBUG": "1"}) as server:
+        base = server.url
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             try:
@@ -45,10 +50,12 @@ def test_dashboard_page_shows_snapshot_and_live_update(services):
                 expect(page.locator("h1")).to_contain_text(session.title)
                 expect(page.get_by_text("ทั้งประเทศ")).to_be_visible()
 
-                body = urllib.parse.urlencode({"registration": registration.pk}).encode()
-                request = urllib.request.Request(base + "/bench/checkin", data=body, headers={"Cookie": f"sessionid={cookie_value}"})
+                # A scanner device checks the person in on the server, through the API.
+                body = json.dumps({"code": registration.get_ticket(), "nonce": "n-1"}).encode()
+                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                request = urllib.request.Request(base + "/api/checkins", data=body, headers=headers)
                 with urllib.request.urlopen(request, timeout=15) as response:
-                    assert json.loads(response.read())["id"]
+                    assert json.loads(response.read())["code"] == "ok"
 
                 expect(page.locator("[data-total=checked_in]")).to_have_text("1", timeout=15000)
                 expect(page.locator("[data-total=percent]")).to_have_text("50.0")

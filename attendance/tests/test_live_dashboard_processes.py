@@ -2,16 +2,18 @@
 process B, through PostgreSQL and Redis (run by `make test-services`)."""
 
 import asyncio
+import datetime
 import json
-import urllib.parse
 import urllib.request
 
 import pytest
 import websockets
+from django.utils import timezone
 
+from attendance.services import issue_scanner_device
+from attendance.tests.faults import ProductionServer
 from attendance.tests.sockets import session_cookie_value
-from bench.common import daphne_server
-from meetings.tests.factories import make_session, make_user
+from meetings.tests.factories import make_session, make_user, make_venue
 from registration.tests.factories import make_registration
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -24,13 +26,16 @@ async def _next_data(ws, kind):
 
 
 def test_checkin_on_process_a_updates_a_dashboard_on_process_b(services):
-    session = make_session()
-    registration = make_registration(session, "TH-52", first_name="ข้ามเครื่อง", last_name="ทดสอบ")
+    session = make_session(starts_at=timezone.now() + datetime.timedelta(minutes=30))  # check-in open
+    lampang = make_venue(session, "TH-52")
+    registration = make_registration(session, "TH-52", venue=lampang, first_name="ข้ามเครื่อง", last_name="ทดสอบ")
+    _device, token = issue_scanner_device(venue=lampang, name="โต๊ะ 1", actor=None)
     make_registration(session, "TH-50")
     cookie = f"sessionid={session_cookie_value(make_user('warroom', kind='central'))}"
 
-    with daphne_server(extra_env=services) as server_a, daphne_server(extra_env=services) as server_b:
-        assert server_a != server_b
+    env = {"REDIS_URL": services["REDIS_URL"]}
+    with ProductionServer(env) as process_a, ProductionServer(env) as process_b:
+        server_a, server_b = process_a.url, process_b.url
 
         async def scenario():
             url = server_b.replace("http://", "ws://") + f"/ws/sessions/{session.pk}/attendance/"
@@ -39,8 +44,9 @@ def test_checkin_on_process_a_updates_a_dashboard_on_process_b(services):
                 assert snapshot["totals"]["checked_in"] == 0
 
                 def check_in_on_a():
-                    body = urllib.parse.urlencode({"registration": registration.pk}).encode()
-                    req = urllib.request.Request(server_a + "/bench/checkin", data=body, headers={"Cookie": cookie})
+                    body = json.dumps({"code": registration.get_ticket(), "nonce": "n-1"}).encode()
+                    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                    req = urllib.request.Request(server_a + "/api/checkins", data=body, headers=headers)
                     with urllib.request.urlopen(req, timeout=15) as response:
                         return json.loads(response.read())
 
