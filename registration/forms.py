@@ -13,7 +13,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from meetings.models import Province, RoleCategory
 from registration.errors import NO_SEATS_MESSAGE
-from registration.models import Registration, RegistrationStatus
+from registration.models import PERSON_FIELDS, Registration, RegistrationStatus
 from registration.thai_id import clean_national_id
 from registration.thai_phone import INVALID_PHONE_MESSAGE, normalise_phone
 
@@ -95,19 +95,7 @@ class ParticipantForm(forms.ModelForm):
     class Meta:
         model = Registration
         # `role` is a form field only (RoleField): a registration's role is set by the service, not edited.
-        fields = [
-            "prefix",
-            "first_name",
-            "last_name",
-            "position",
-            "organisation",
-            "village",
-            "subdistrict",
-            "district",
-            "phone",
-            "email",
-            "national_id",
-        ]
+        fields = list(PERSON_FIELDS)
         labels = {"first_name": _("First name (Thai)"), "last_name": _("Last name (Thai)")}
         help_texts = {"village": _("Where it applies (committee members).")}
 

@@ -69,6 +69,22 @@ class RegistrationQuerySet(models.QuerySet):
         return self.order_by("province__code", "role__order", "role__code", "first_name", "last_name", "pk")
 
 
+# A person's own details: what the participant form and an import row set, and a correction edits.
+PERSON_FIELDS = (
+    "prefix",
+    "first_name",
+    "last_name",
+    "position",
+    "organisation",
+    "village",
+    "subdistrict",
+    "district",
+    "phone",
+    "email",
+    "national_id",
+)
+
+
 class Registration(models.Model):
     """One person's seat in one session, counted against their province's quota for their role."""
 

@@ -23,6 +23,7 @@ from meetings.permissions import is_central, user_province
 from registration.errors import NO_SEATS_MESSAGE, ImportRejected, RegistrationError
 from registration.imports import Problem, check_rows, read_sheet
 from registration.models import (
+    PERSON_FIELDS,
     NationalIdReveal,
     Registration,
     RegistrationStatus,
@@ -30,20 +31,6 @@ from registration.models import (
     same_person_keys,
 )
 from registration.selectors import roles_with_seats
-
-PERSON_FIELDS = (
-    "prefix",
-    "first_name",
-    "last_name",
-    "position",
-    "organisation",
-    "village",
-    "subdistrict",
-    "district",
-    "phone",
-    "email",
-    "national_id",
-)
 
 
 @dataclass
