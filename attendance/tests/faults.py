@@ -170,7 +170,15 @@ class TcpProxy:
         self.restore()
         return self
 
+    async def _stop_tasks(self):
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def __exit__(self, *exc):
         self._run(self._cut())
+        self._run(self._stop_tasks())  # no coroutine left for the garbage collector to finalise later
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        self.loop.close()
