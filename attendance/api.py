@@ -22,17 +22,16 @@ from ninja.security import HttpBearer, SessionAuth
 from attendance.models import CheckIn, CheckInMethod, ScannerDevice, late_filter
 from attendance.selectors import get_scanner_snapshot
 from attendance.services import (
-    BAD_SCAN,
-    DUPLICATE_NONCE,
-    NONCE_MAX,
+    CODE_MAX,
     RESULT_CODES,
     CheckinError,
     authenticate_device,
     is_expected_venue,
     lookup_registration,
     perform_checkin,
+    person_summary,
     record_scanner_status,
-    refused,
+    record_uploaded_scans,
 )
 from attendance.views._common import client_ip
 from meetings.errors import DomainError, error_json
@@ -44,7 +43,6 @@ from registration.models import Registration
 
 # One upload carries at most this many scans: a full offline morning goes up in a few dozen.
 BATCH_MAX = 200
-CODE_MAX = 1000
 
 
 class DeviceBearer(HttpBearer):
@@ -186,17 +184,6 @@ class ServerTimeOut(Schema):
     server_time: datetime
 
 
-def _person(registration):
-    return {
-        "id": registration.pk,
-        "name": registration.full_name,
-        "province": registration.province.name,
-        "role": registration.role.name,
-        "position": registration.position,
-        "organisation": registration.organisation,
-    }
-
-
 def _scanner_venue(request, venue_id):
     """(venue, device, user) of a scanner call: a device's own venue, or a venue the staff member may see."""
     auth = request.auth
@@ -252,24 +239,6 @@ def create_checkin(request, payload: CheckinIn):
     return Status(_status(result), result.as_dict())
 
 
-def _parse_scan(scan):
-    """(code, nonce, scanned_at) of one uploaded scan, or None when a part is missing or malformed."""
-    code, nonce, scanned_at = scan.get("code"), scan.get("nonce"), scan.get("scanned_at")
-    if not isinstance(code, str) or not code.strip() or len(code) > CODE_MAX:
-        return None
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > NONCE_MAX:
-        return None
-    if not isinstance(scanned_at, str):
-        return None
-    try:
-        at = datetime.fromisoformat(scanned_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if at.tzinfo is None:  # a time without its offset could be anyone's clock
-        return None
-    return code.strip(), nonce.strip(), at
-
-
 @api.post(
     "/checkins/batch",
     auth=SCANNERS,
@@ -292,32 +261,15 @@ def upload_checkins(request, payload: BatchIn):
     if len(payload.scans) > BATCH_MAX:
         message = gettext("One upload may hold at most %(max)s scans; send the rest in the next one.") % {"max": BATCH_MAX}
         return error_json(DomainError(message, code="too_many_scans", details={"max": BATCH_MAX}))
-    method = CheckInMethod.API if device else CheckInMethod.SCANNER
-    seen, results = set(), []
-    for scan in payload.scans:
-        parsed = _parse_scan(scan) if isinstance(scan, dict) else None
-        nonce = str(scan.get("nonce") or "")[:NONCE_MAX] if isinstance(scan, dict) else ""
-        if parsed is None:
-            result = refused(BAD_SCAN)
-        elif parsed[1] in seen:
-            result = refused(DUPLICATE_NONCE)
-        else:
-            code, nonce, at = parsed
-            seen.add(nonce)
-            result = perform_checkin(
-                session=venue.session,
-                method=method,
-                scanned=code,
-                venue=venue,
-                actor=user,
-                device=device,
-                nonce=nonce,
-                at=at,
-                ip_address=client_ip(request),
-            )
-        results.append({**result.as_dict(), "nonce": nonce})
-    if payload.client is not None:
-        record_scanner_status(venue=venue, client=payload.client.dict(), device=device, actor=user, synced=True)
+    results = record_uploaded_scans(
+        venue=venue,
+        scans=payload.scans,
+        method=CheckInMethod.API if device else CheckInMethod.SCANNER,
+        actor=user,
+        device=device,
+        client=payload.client.dict() if payload.client is not None else None,
+        ip_address=client_ip(request),
+    )
     return {"server_time": timezone.now(), "results": results}
 
 
@@ -359,7 +311,7 @@ def lookup(request, code: str):
     return Status(
         200,
         {
-            "registration": _person(registration),
+            "registration": person_summary(registration),
             "checked_in": checkin is not None,
             "checked_in_at": checkin.checked_in_at if checkin else None,
             "expected_here": is_expected_venue(registration, device.venue),

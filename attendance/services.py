@@ -72,6 +72,7 @@ LEVELS = {OK: "success", WRONG_VENUE: "warning", ALREADY_CHECKED_IN: "warning"}
 
 PERSONAL_PATH = re.compile(r"/p/(?P<token>[^/?#\s]+)/?")
 NONCE_MAX = 64
+CODE_MAX = 1000  # longer than any ticket or personal link
 # A scanner's clock may run a little ahead of the server's; scans uploaded later may be timed
 # a little outside the check-in window (a desk opened early, the last person at the door).
 CLOCK_GRACE = datetime.timedelta(minutes=2)
@@ -104,21 +105,25 @@ class CheckinResult:
     def as_dict(self):
         data = {"code": self.code, "ok": self.code in (OK, WRONG_VENUE), "level": self.level, "message": str(self.message), "replayed": self.replayed}
         if self.registration is not None and self.code not in (UNKNOWN_TOKEN,):
-            reg = self.registration
-            data["registration"] = {
-                "id": reg.pk,
-                "name": reg.full_name,
-                "province": reg.province.name,
-                "role": reg.role.name,
-                "position": reg.position,
-                "organisation": reg.organisation,
-            }
+            data["registration"] = person_summary(self.registration)
         if self.checkin is not None:
             data["checked_in_at"] = self.checkin.checked_in_at.isoformat()
             data["checked_in_time"] = format_time(self.checkin.checked_in_at)
             data["venue"] = str(self.checkin.venue) if self.checkin.venue_id else None
             data["wrong_venue"] = self.checkin.wrong_venue
         return data
+
+
+def person_summary(registration):
+    """Who a scan found, as scanners show it (province and role loaded with the registration)."""
+    return {
+        "id": registration.pk,
+        "name": registration.full_name,
+        "province": registration.province.name,
+        "role": registration.role.name,
+        "position": registration.position,
+        "organisation": registration.organisation,
+    }
 
 
 def extract_personal_token(scanned):
@@ -450,6 +455,59 @@ def touch_device(*, device):
     if device.last_used_at is None or (now - device.last_used_at).total_seconds() > 60:
         ScannerDevice.objects.filter(pk=device.pk).update(last_used_at=now)
         device.last_used_at = now
+
+
+def _parse_uploaded_scan(scan):
+    """(code, nonce, scanned_at) of one uploaded scan, or None when a part is missing or malformed."""
+    if not isinstance(scan, dict):
+        return None
+    code, nonce, scanned_at = scan.get("code"), scan.get("nonce"), scan.get("scanned_at")
+    if not isinstance(code, str) or not code.strip() or len(code) > CODE_MAX:
+        return None
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > NONCE_MAX:
+        return None
+    if not isinstance(scanned_at, str):
+        return None
+    try:
+        at = datetime.datetime.fromisoformat(scanned_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if at.tzinfo is None:  # a time without its offset could be anyone's clock
+        return None
+    return code.strip(), nonce.strip(), at
+
+
+def record_uploaded_scans(*, venue, scans, method, actor=None, device=None, client=None, ip_address=None):
+    """Check in every scan a scanner uploaded (each {"code", "nonce", "scanned_at"}), each on its
+    own and at its scanned time, then remember the scanner's status. Returns one result dict per
+    scan, in order, with its nonce: a malformed scan is `bad_scan`, a nonce repeated in the same
+    upload `duplicate_nonce`, and the good ones in the same upload are recorded all the same."""
+    seen, results = set(), []
+    for scan in scans:
+        parsed = _parse_uploaded_scan(scan)
+        nonce = str(scan.get("nonce") or "")[:NONCE_MAX] if isinstance(scan, dict) else ""
+        if parsed is None:
+            result = refused(BAD_SCAN)
+        elif parsed[1] in seen:
+            result = refused(DUPLICATE_NONCE)
+        else:
+            code, nonce, at = parsed
+            seen.add(nonce)
+            result = perform_checkin(
+                session=venue.session,
+                method=method,
+                scanned=code,
+                venue=venue,
+                actor=actor,
+                device=device,
+                nonce=nonce,
+                at=at,
+                ip_address=ip_address,
+            )
+        results.append({**result.as_dict(), "nonce": nonce})
+    if client is not None:
+        record_scanner_status(venue=venue, client=client, device=device, actor=actor, synced=True)
+    return results
 
 
 def record_scanner_status(*, venue, client, device=None, actor=None, synced=False):

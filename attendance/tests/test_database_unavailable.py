@@ -4,7 +4,7 @@ API, a short page for people; never an HTML 500 (meetings.middleware.DatabaseUna
 import pytest
 from django.db import OperationalError
 
-from attendance import api
+from attendance import services
 from meetings.tests.factories import make_session, make_venue
 from registration.tests.factories import make_registration
 
@@ -17,7 +17,7 @@ def test_database_errors_answer_503_json_for_scanners_and_a_page_for_people(clie
     def unreachable(**kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(api, "perform_checkin", unreachable)
+    monkeypatch.setattr(services, "perform_checkin", unreachable)
     client.force_login(lampang_officer)
     session = make_session()
     venue = make_venue(session, "TH-52")

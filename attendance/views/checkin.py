@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from attendance.forms import ManualCheckinForm, UndoCheckinForm
 from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.search import search_registrations_for_user
-from attendance.services import CheckinError, perform_checkin, undo_checkin
+from attendance.services import CODE_MAX, CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
 from meetings.errors import add_error_message
 from meetings.permissions import central_required, is_central, scope_to_user, staff_required
@@ -153,7 +153,7 @@ def scan(request, session_pk, venue_pk):
         result = perform_checkin(
             session=venue.session,
             method=CheckInMethod.SCANNER,
-            scanned=code[:1000],
+            scanned=code[:CODE_MAX],
             venue=venue,
             actor=request.user,
             nonce=nonce,
