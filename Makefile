@@ -11,7 +11,8 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/prachum
 REDIS_SERVICE_URL ?= redis://127.0.0.1:6379/0
 # Tests run as production does (DEBUG off), with a throw-away key.
-TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SITE_URL=http://testserver
+TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production ALLOWED_HOSTS=testserver,localhost,127.0.0.1 SITE_URL=http://testserver \
+	NATIONAL_ID_KEYS=cHJhY2h1bS10ZXN0LW9ubHktbmF0aW9uYWwtaWQta3k= NATIONAL_ID_HASH_KEY=prachum-test-only-national-id-hash-key
 DEMO_ENV := DEBUG=1
 PYTEST_ARGS ?=
 

@@ -1,8 +1,19 @@
 """Fixtures named for people (docs/CONTRIBUTING.md): a Lampang officer, a Chiang Mai officer, a central organiser."""
 
+import os
+
 import pytest
+from django.conf import settings as django_settings
 
 from meetings.tests.factories import make_session, make_user
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _national_id_keys_for_child_processes():
+    """The test suite derives the national ID keys from SECRET_KEY (config/settings.py); a server or command
+    a test starts runs as production does and reads them from the environment: hand it the same keys."""
+    os.environ.setdefault("NATIONAL_ID_KEYS", ",".join(django_settings.NATIONAL_ID_KEYS))
+    os.environ.setdefault("NATIONAL_ID_HASH_KEY", django_settings.NATIONAL_ID_HASH_KEY)
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +36,12 @@ def _fast_password_hashing(settings):
 def _fresh_process_caches():
     """The per-process reference data cache must not carry one test's rows into the next: a
     flushed table hands out the same ids again."""
+    from django.core.cache import cache
+
     from meetings.reference_cache import clear_reference_cache
 
     clear_reference_cache()
+    cache.clear()  # the rate limits' counters (meetings/ratelimit.py) start from zero in every test
 
 
 @pytest.fixture(autouse=True)

@@ -7,19 +7,31 @@ its own session and venue, and stops working when revoked, on the next request. 
 page calls the scanner endpoints (snapshot, batch upload, heartbeat) with its staff member's
 session cookie and CSRF token, for a venue that staff member may see. Every check-in goes through
 `attendance.services.perform_checkin`, so result codes are the same everywhere.
+
+A device sees its own venue only: the people expected there (a lookup of anybody else answers as
+a code that names nobody) and that venue's figures. Every answer the API gives is in its OpenAPI
+schema, errors included: a refusal is `{"code", "message", "details"}` (meetings.errors.error_json)
+with 400, 401 (no or a bad token or session), 403 (a staff call without its CSRF token), 404 (a
+venue the caller may not see) or 422 (a request that does not fit the schema, `details.errors`
+says where); 413 comes from the body-size limit in front of Django and 503 (with Retry-After)
+from the database being away.
 """
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+from pydantic import AfterValidator, BaseModel, BeforeValidator, field_validator
 
 from attendance.models import CheckIn, CheckInMethod, ScannerDevice, late_filter
+from attendance.reports import people_for_venue
 from attendance.selectors import get_scanner_snapshot
 from attendance.services import (
     CODE_MAX,
@@ -27,6 +39,7 @@ from attendance.services import (
     CheckinError,
     authenticate_device,
     is_expected_venue,
+    is_storable_text,
     lookup_registration,
     perform_checkin,
     person_summary,
@@ -35,14 +48,16 @@ from attendance.services import (
 )
 from attendance.views._common import client_ip
 from meetings.errors import DomainError, error_json
-from meetings.middleware import DATABASE_UNAVAILABLE, database_unavailable_response
+from meetings.middleware import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, database_unavailable_response
 from meetings.models import Venue
 from meetings.permissions import is_staff_member
 from meetings.selectors import get_venue_for_user
-from registration.models import Registration
 
 # One upload carries at most this many scans: a full offline morning goes up in a few dozen.
 BATCH_MAX = 200
+# Ids are PostgreSQL bigints; a larger number is a malformed request (422), never a database error.
+ID_MAX = 2**63 - 1
+PENDING_MAX = 1_000_000
 
 
 class DeviceBearer(HttpBearer):
@@ -53,11 +68,21 @@ class DeviceBearer(HttpBearer):
 
 
 class StaffSession(SessionAuth):
-    """The desk scanner page: a logged-in member of staff (session cookie and CSRF token)."""
+    """The desk scanner page: a logged-in member of staff (session cookie and CSRF token).
+
+    Without a staff login the answer is 401, whatever the CSRF token; a member of staff whose
+    request lacks the token gets 403 (ninja would check the token first and answer 403 to all)."""
+
+    def __init__(self):
+        super().__init__(csrf=False)
 
     def authenticate(self, request, key):
         user = request.user
-        return user if is_staff_member(user) else None
+        if not is_staff_member(user):
+            return None
+        if check_csrf(request) is not None:
+            raise HttpError(403, "csrf")
+        return user
 
 
 api = NinjaAPI(
@@ -81,9 +106,82 @@ def database_unavailable(request, exc):
     return database_unavailable_response(request, exc)
 
 
-class CheckinIn(Schema):
+# ninja's own refusals answer in the API's one error shape (error_json), in the user's language.
+@api.exception_handler(AuthenticationError)
+def unauthorized(request, exc):
+    message = gettext("Sign in, or send the scanner's token as Authorization: Bearer <token>; this one is missing, wrong or revoked.")
+    return error_json(DomainError(message, code="unauthorized"), status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    if exc.status_code == 403:
+        message = gettext("The request lacks its CSRF token: reload the page and try again.")
+        return error_json(DomainError(message, code="csrf_failed"), status=403)
+    if exc.status_code == 400:  # ninja could not parse the body: a malformed request like any other
+        return _invalid_request([{"loc": ["body"], "msg": "The body is not valid JSON", "type": "json_invalid"}])
+    return error_json(DomainError(str(exc), code="http_error"), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return error_json(DomainError(gettext("Not found, or not yours to see."), code="not_found"), status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc):
+    return _invalid_request(exc.errors)
+
+
+def _invalid_request(errors):
+    """422: where the request does not fit the schema, as pydantic says it (location, message, type)."""
+    listed = [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in errors
+    ]
+    message = gettext("The request does not fit the API's schema; details.errors says where.")
+    return error_json(DomainError(message, code="invalid_request", details={"errors": listed}), status=422)
+
+
+def _storable(value):
+    """Text as the database can store it: JSON allows a NUL character and a lone surrogate, which
+    PostgreSQL refuses; the schema allows any string, so they are dropped (replaced) rather than refused."""
+    if is_storable_text(value):
+        return value
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _json_integer(value):
+    """An integer as JSON Schema has it (5 or 5.0), not "5" or true, which pydantic would take."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("a whole number is expected")
+    return int(value)
+
+
+def _json_text(value):
+    """A date-time is ISO 8601 text, not a number of seconds, which pydantic would take."""
+    if not isinstance(value, str):
+        raise ValueError("an ISO 8601 date-time is expected")
+    return value
+
+
+# What the schema says is what the API takes: pydantic's lax parsing accepts more than the schema
+# documents, and a client that relies on it relies on something undocumented. For the same reason the
+# request bodies are plain pydantic models: ninja's Schema reads attributes off any object, so a list
+# would pass for a client.
+Text = Annotated[str, AfterValidator(_storable)]
+WholeNumber = Annotated[int, BeforeValidator(_json_integer)]
+VenueId = Annotated[int, Field(ge=1, le=ID_MAX), BeforeValidator(_json_integer)]
+DateTimeText = Annotated[datetime, BeforeValidator(_json_text)]
+
+
+class CheckinIn(BaseModel):
     code: str
-    nonce: str = ""
+    nonce: Text = ""
 
 
 class PersonOut(Schema):
@@ -116,6 +214,63 @@ class ErrorOut(Schema):
     details: dict[str, Any] | None = None
 
 
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidDetailsOut(Schema):
+    errors: list[FieldErrorOut]
+
+
+class InvalidRequestOut(Schema):
+    """422: the request does not fit the schema (a missing or malformed field, a body that is not JSON)."""
+
+    code: str
+    message: str
+    details: InvalidDetailsOut
+
+
+class UnavailableOut(Schema):
+    """503 (meetings.middleware.database_unavailable_response): nothing was recorded; send it again after `retry_after` seconds."""
+
+    code: str
+    ok: bool
+    level: str
+    message: str
+    retry_after: int
+
+
+class TooLargeDetailsOut(Schema):
+    limit: int
+
+
+class TooLargeOut(Schema):
+    """413 `body_too_large` (config/body_limit.py, in front of Django): the body is over `details.limit` bytes."""
+
+    code: str
+    message: str
+    details: TooLargeDetailsOut
+
+
+# Every status an operation may answer with, so the schema documents each body a client can get.
+ERROR_BODIES = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: TooLargeOut, 422: InvalidRequestOut, 503: UnavailableOut}
+RETRY_AFTER = {
+    "responses": {
+        503: {
+            "headers": {
+                "Retry-After": {"description": f"Seconds to wait before sending again ({RETRY_AFTER_SECONDS})", "schema": {"type": "integer"}}
+            }
+        }
+    }
+}
+
+
+def errors(*statuses):
+    return {status: ERROR_BODIES[status] for status in statuses}
+
+
 class LookupOut(Schema):
     registration: PersonOut
     checked_in: bool
@@ -130,6 +285,9 @@ class RoleCount(Schema):
 
 
 class StatsOut(Schema):
+    """The people expected at the device's venue: how many are registered, checked in (anywhere), on time
+    and late, by role; `venue_checked_in` counts everyone checked in at this venue, expected here or not."""
+
     session_id: int
     venue_id: int
     registered: int
@@ -149,17 +307,28 @@ class DeviceOut(Schema):
     venue_name: str
 
 
-class ClientIn(Schema):
+class ClientIn(BaseModel):
     """What a scanner says of itself with each upload or heartbeat."""
 
-    id: str = ""
-    label: str = ""
-    pending: int = 0
-    oldest_pending_at: datetime | None = None
+    id: Text = ""
+    label: Text = ""
+    pending: WholeNumber = Field(0, ge=0, le=PENDING_MAX)
+    oldest_pending_at: DateTimeText | None = None
+
+    @field_validator("oldest_pending_at")
+    @classmethod
+    def _in_utc(cls, value):
+        """PostgreSQL takes offsets up to ±15:59 (ISO 8601 allows ±23:59): store the instant in UTC."""
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the time is out of range") from None
 
 
-class BatchIn(Schema):
-    venue: int | None = None
+class BatchIn(BaseModel):
+    venue: VenueId | None = None
     client: ClientIn | None = None
     # Each scan is {"code", "nonce", "scanned_at"}; checked one by one so that a bad scan gets
     # its own code and the good ones in the same upload are still recorded.
@@ -175,9 +344,53 @@ class BatchOut(Schema):
     results: list[ScanResultOut]
 
 
-class HeartbeatIn(Schema):
-    venue: int | None = None
+class HeartbeatIn(BaseModel):
+    venue: VenueId | None = None
     client: ClientIn
+
+
+class SnapshotSessionOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+
+
+class SnapshotVenueOut(Schema):
+    id: int
+    name: str
+
+
+class SnapshotCheckinOut(Schema):
+    at: datetime
+    time: str
+    venue: str
+    here: bool
+
+
+class SnapshotPersonOut(Schema):
+    """An active registration: its badge version `v`, whether it is expected `here`, whether it is `in`;
+    only the people expected here carry `name` (first name and initial), `province` and `role`."""
+
+    id: int
+    v: int
+    here: bool
+    checked_in: SnapshotCheckinOut | None = Field(alias="in")
+    name: str | None = None
+    province: str | None = None
+    role: str | None = None
+
+
+class SnapshotOut(Schema):
+    session: SnapshotSessionOut
+    venue: SnapshotVenueOut
+    public_key: str
+    generated_at: datetime
+    expires_at: datetime
+    people: list[SnapshotPersonOut]
+    revoked: list[int]
 
 
 class ServerTimeOut(Schema):
@@ -197,7 +410,7 @@ def _scanner_venue(request, venue_id):
     return get_venue_for_user(auth, session_id, venue_id), None, auth
 
 
-@api.get("/device", response=DeviceOut, summary="The device this token belongs to")
+@api.get("/device", response={200: DeviceOut, **errors(401, 503)}, openapi_extra=RETRY_AFTER, summary="The device this token belongs to")
 def device_info(request):
     device = request.auth
     return {
@@ -215,7 +428,8 @@ def _status(result):
 
 @api.post(
     "/checkins",
-    response={200: CheckinOut, 201: CheckinOut, 400: CheckinOut},
+    response={200: CheckinOut, 201: CheckinOut, 400: CheckinOut, **errors(401, 413, 422, 503)},
+    openapi_extra=RETRY_AFTER,
     summary="Check a participant in",
     description=(
         "`code` is what the scanner read: a check-in ticket (`PT1.…`) or a personal-link URL. "
@@ -242,7 +456,8 @@ def create_checkin(request, payload: CheckinIn):
 @api.post(
     "/checkins/batch",
     auth=SCANNERS,
-    response={200: BatchOut, 400: ErrorOut},
+    response={200: BatchOut, **errors(400, 401, 403, 404, 413, 422, 503)},
+    openapi_extra=RETRY_AFTER,
     summary="Upload scans made offline (or online), each recorded at its scanned time",
     description=(
         f'Up to {BATCH_MAX} scans, each `{{"code", "nonce", "scanned_at"}}` (ISO 8601 with its offset). '
@@ -267,7 +482,7 @@ def upload_checkins(request, payload: BatchIn):
         method=CheckInMethod.API if device else CheckInMethod.SCANNER,
         actor=user,
         device=device,
-        client=payload.client.dict() if payload.client is not None else None,
+        client=payload.client.model_dump() if payload.client is not None else None,
         ip_address=client_ip(request),
     )
     return {"server_time": timezone.now(), "results": results}
@@ -276,6 +491,9 @@ def upload_checkins(request, payload: BatchIn):
 @api.get(
     "/scanner/snapshot",
     auth=SCANNERS,
+    response={200: SnapshotOut, **errors(401, 404, 422, 503)},
+    by_alias=True,  # a person's check-in is "in"
+    openapi_extra=RETRY_AFTER,
     summary="What a scanner needs to decide offline",
     description=(
         "The session's public key, its check-in window, the tickets that are revoked and, for every active "
@@ -284,27 +502,40 @@ def upload_checkins(request, payload: BatchIn):
         "Scanners wipe it when `expires_at` has passed."
     ),
 )
-def snapshot(request, venue: int | None = None):
+def snapshot(request, venue: int | None = Query(None, ge=1, le=ID_MAX)):
     venue_obj, _device, _user = _scanner_venue(request, venue)
-    return get_scanner_snapshot(venue_obj)
+    # Sent as it is: SnapshotOut documents it, and a desk fetches it after every upload, too often
+    # for ninja to validate thousands of people each time (test_api_contract checks it).
+    return JsonResponse(get_scanner_snapshot(venue_obj))
 
 
-@api.post("/scanner/heartbeat", auth=SCANNERS, response=ServerTimeOut, summary="A scanner says it is alive and how many scans wait on it")
+@api.post(
+    "/scanner/heartbeat",
+    auth=SCANNERS,
+    response={200: ServerTimeOut, **errors(401, 403, 404, 413, 422, 503)},
+    openapi_extra=RETRY_AFTER,
+    summary="A scanner says it is alive and how many scans wait on it",
+)
 def heartbeat(request, payload: HeartbeatIn):
     venue, device, user = _scanner_venue(request, payload.venue)
-    record_scanner_status(venue=venue, client=payload.client.dict(), device=device, actor=user)
+    record_scanner_status(venue=venue, client=payload.client.model_dump(), device=device, actor=user)
     return {"server_time": timezone.now()}
 
 
 @api.get(
     "/registrations/lookup",
-    response={200: LookupOut, 400: ErrorOut},
+    response={200: LookupOut, **errors(400, 401, 422, 503)},
+    openapi_extra=RETRY_AFTER,
     summary="Look a check-in ticket or personal QR code up without checking in",
+    description=(
+        "Only the people expected at the device's venue are found: anyone else answers 400 `unknown_token`, "
+        "as a code that names nobody. 400 also for `revoked` and `wrong_session` (naming nobody)."
+    ),
 )
 def lookup(request, code: str):
     device = request.auth
     try:
-        registration = lookup_registration(device.session, code[:CODE_MAX])
+        registration = lookup_registration(device.session, code[:CODE_MAX], venue=device.venue)
     except CheckinError as error:
         return error_json(error)
     checkin = CheckIn.objects.filter(registration=registration).first()
@@ -319,11 +550,11 @@ def lookup(request, code: str):
     )
 
 
-@api.get("/stats", response=StatsOut, summary="Attendance of the device's session")
+@api.get("/stats", response={200: StatsOut, **errors(401, 503)}, openapi_extra=RETRY_AFTER, summary="Attendance at the device's venue")
 def stats(request):
     device = request.auth
     session = device.session
-    registrations = Registration.objects.active().filter(session=session)
+    registrations = people_for_venue(device.venue).select_related(None).order_by()
     totals = registrations.aggregate(
         registered=Count("id"),
         checked_in=Count("checkin"),

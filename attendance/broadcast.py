@@ -3,7 +3,8 @@
     transaction.on_commit(lambda: notify_attendance(session_id))
 
 A change is one small group message ("session N changed") sent through the channel layer to the
-session's group. Every server process, the one that took the check-in included, learns of it the
+session's group. Under the ASGI server (`serve_broadcasts` in config/asgi.py) the request hands it to
+the server's event loop and answers at once; one message per session is in flight at a time. Every server process, the one that took the check-in included, learns of it the
 same way, so each process acts once per change (no second, direct notice to its own screens).
 
 Screens do not sit on the channel layer one by one. Each server process has one *relay* per event
@@ -22,6 +23,7 @@ gone, and refreshes its screens.
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import threading
@@ -35,7 +37,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from attendance.groups import attendance_group
-from attendance.selectors import dashboard_view, dashboard_views, get_attendance_snapshot
+from attendance.selectors import dashboard_view, dashboard_views, get_attendance_snapshot, view_changes
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +55,41 @@ def _dumps(data):
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+_reads = itertools.count(1)
+
+
 @dataclass
 class DashboardPayloads:
-    """Views of one snapshot, each serialised to JSON once: national, and per province code."""
+    """Views of one snapshot, each serialised to JSON once: national, and per province code.
+
+    A screen that already shows an earlier read gets only what changed since (`message_for`):
+    the changes from one earlier read to this one are serialised once per view, whatever the
+    number of screens that show it."""
 
     session_id: int
     generated_at: float
     national: str | None
     provinces: dict = field(default_factory=dict)  # province code -> JSON text
+    views: dict = field(default_factory=dict, repr=False)  # province code or None -> view
+    serial: int = field(default_factory=lambda: next(_reads))  # this read's number in the process
+    patches: dict = field(default_factory=dict, repr=False)  # (serial of an earlier read, code) -> JSON text, "" or None
 
     def for_province(self, code):
         return self.national if code is None else self.provinces.get(code)
+
+    def message_for(self, code, shown):
+        """(kind, JSON text) for a screen of view `code` that shows the read `shown` (None: nothing
+        yet): "patch" with the changes since `shown`, text None when nothing it shows changed;
+        "update" with the whole view when changes cannot say it (rows came or went)."""
+        if shown is not None and code in self.views and code in shown.views:
+            key = (shown.serial, code)
+            if key not in self.patches:
+                changes = view_changes(shown.views[code], self.views[code])
+                self.patches[key] = None if changes is None else (_dumps(changes) if changes else "")
+            text = self.patches[key]
+            if text is not None:
+                return "patch", text or None
+        return "update", self.for_province(code)
 
 
 def build_dashboard_payloads(session_id, scopes=None):
@@ -74,11 +100,12 @@ def build_dashboard_payloads(session_id, scopes=None):
         return None
     if scopes is None:
         national, provinces = dashboard_views(snapshot)
-        national, provinces = _dumps(national), {code: _dumps(view) for code, view in provinces.items()}
+        views = {None: national, **provinces}
     else:
-        national = _dumps(dashboard_view(snapshot)) if None in scopes else None
-        provinces = {code: _dumps(dashboard_view(snapshot, code)) for code in scopes if code is not None}
-    return DashboardPayloads(snapshot["session_id"], snapshot["generated_at"], national, provinces)
+        views = {code: dashboard_view(snapshot, code) for code in scopes}
+    national = _dumps(views[None]) if None in views else None
+    provinces = {code: _dumps(view) for code, view in views.items() if code is not None}
+    return DashboardPayloads(snapshot["session_id"], snapshot["generated_at"], national, provinces, views)
 
 
 def changed_event(session_id):
@@ -126,10 +153,69 @@ async def send_changed(session_id):
         _sending.succeeded()
 
 
+class _Sender:
+    """A server event loop's sends: at most one group message in flight per session. Changes
+    that come while it is on its way are told by one more message when it returns, so one check-in
+    a second sends one message each, and a burst sends a few, not one per check-in."""
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.in_flight = set()
+        self.again = set()
+        self.tasks = set()  # the loop keeps only weak references to tasks
+
+    def changed(self, session_id):
+        if session_id in self.in_flight:
+            self.again.add(session_id)
+            return
+        self.in_flight.add(session_id)
+        task = self.loop.create_task(self._send(session_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _send(self, session_id):
+        try:
+            while True:
+                await send_changed(session_id)
+                if session_id not in self.again:
+                    return
+                self.again.discard(session_id)
+        finally:
+            self.in_flight.discard(session_id)
+
+
+_server = {"loop": None, "sender": None}
+
+
+def serve_broadcasts(app):
+    """ASGI middleware (config/asgi.py): this process's broadcasts go out on the server's event
+    loop, so a check-in answers without waiting for the channel layer, and its database connection
+    goes back to the pool at once."""
+
+    async def app_with_broadcasts(scope, receive, send):
+        loop = asyncio.get_running_loop()
+        if _server["loop"] is not loop:
+            _server["loop"], _server["sender"] = loop, _Sender(loop)
+        await app(scope, receive, send)
+
+    return app_with_broadcasts
+
+
 def notify_attendance(session_id):
-    """Tell the dashboards that a session's attendance changed. Call after commit; never raises."""
+    """Tell the dashboards that a session's attendance changed. Call after commit; never raises.
+
+    Under the ASGI server the message is handed to the server's event loop and sent from there;
+    elsewhere (WSGI, a management command, the test client) it is sent before returning."""
+    session_id = int(session_id)
+    loop, sender = _server["loop"], _server["sender"]
+    if loop is not None and loop.is_running():
+        try:
+            loop.call_soon_threadsafe(sender.changed, session_id)
+            return
+        except RuntimeError:  # the loop closed meanwhile: send it here
+            pass
     try:
-        async_to_sync(send_changed)(int(session_id))
+        async_to_sync(send_changed)(session_id)
     except Exception:  # no loop to run on, a closing server: never undo or fail a recorded check-in
         logger.warning("attendance broadcast for session %s failed", session_id, exc_info=True)
 

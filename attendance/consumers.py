@@ -2,6 +2,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from attendance.broadcast import attach_screen, detach_screen
+from attendance.socket_access import login_id, unwatch_socket, watch_socket
 from meetings.permissions import is_central, user_province
 from meetings.selectors import get_sessions_for_user
 
@@ -32,6 +33,9 @@ class AttendanceDashboardConsumer(AsyncWebsocketConsumer):
     process's relay (attendance/broadcast.py) feeds every screen from one snapshot read, already
     serialised: no database access and no JSON encoding per screen. Screens need no channel of
     their own on the channel layer (the relay holds one per process), so they have none.
+
+    A screen closes when its login logs out (4401) or its user's access changes (4001: it connects
+    again and is authorised afresh); attendance/socket_access.py.
     """
 
     channel_layer_alias = None
@@ -47,21 +51,33 @@ class AttendanceDashboardConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.snapshot_at = None
+        self.shown = None  # the read (DashboardPayloads) this screen shows
         await self.accept()
+        session = self.scope.get("session")
+        await watch_socket(self, user.pk, login_id(getattr(session, "session_key", None)))
         await attach_screen(self, self.session_id, self.province)
 
     async def disconnect(self, code):
+        await unwatch_socket(self)
         await detach_screen(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Screens only listen; anything they send is ignored."""
 
     async def show(self, kind, payloads):
-        """Called by the relay: send this screen's view of a snapshot ("snapshot" or "update")."""
+        """Called by the relay: send this screen's view of a read: "snapshot" (on connect), then per
+        update what changed since the read it shows ("patch"; nothing when nothing it shows changed),
+        or the whole view ("update") when changes cannot say it."""
         if kind == "snapshot":
             self.snapshot_at = payloads.generated_at
+            text = payloads.for_province(self.province)
         elif self.snapshot_at is None or payloads.generated_at < self.snapshot_at:
             return  # before this screen's snapshot, or older than it: the snapshot already says more
-        text = payloads.for_province(self.province)
+        else:
+            kind, text = payloads.message_for(self.province, self.shown)
+            if kind == "patch" and text is None:
+                self.shown = payloads  # the same numbers: nothing to send
+                return
         if text is not None:
+            self.shown = payloads
             await self.send(text_data=_frame(kind, text))

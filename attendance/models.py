@@ -171,3 +171,21 @@ class ScannerStatus(models.Model):
 
     def __str__(self):
         return f"{self.label or self.client_id} @ {self.venue_id}"
+
+
+class SelfCheckinTicket(models.Model):
+    """A used self check-in ticket: what scanning a venue's QR code gave one phone, and who it
+    checked in. One ticket checks in one person (the unique key); more people need a scan each,
+    or the staff at the desk. Holds across server processes because the database holds it."""
+
+    key = models.CharField(_("ticket"), max_length=32, unique=True)
+    registration = models.ForeignKey("registration.Registration", on_delete=models.CASCADE, related_name="+", verbose_name=_("registration"))
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.CASCADE, related_name="+", verbose_name=_("venue"))
+    used_at = models.DateTimeField(_("used at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("used self check-in ticket")
+        verbose_name_plural = _("used self check-in tickets")
+
+    def __str__(self):
+        return f"{self.key[:6]}… → {self.registration_id}"

@@ -22,10 +22,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from attendance.broadcast import notify_attendance
-from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, ScannerDevice, ScannerStatus
+from attendance.models import CheckIn, CheckInEvent, CheckInEventAction, CheckInMethod, ScannerDevice, ScannerStatus, SelfCheckinTicket
+from meetings.audit import record
 from meetings.dates import format_date, format_time
 from meetings.errors import DomainError
+from meetings.models import AuditAction
 from meetings.permissions import is_central
+from meetings.reference_cache import attach_reference_data
 from registration.models import Registration, RegistrationStatus
 from registration.tickets import TicketError, looks_like_ticket, read_ticket
 from registration.tokens import read_personal_token
@@ -151,11 +154,50 @@ class Scanned:
     ticket_version: int | None = None
 
 
+# The columns a check-in reads. Django's CPU per query grows with every column it compiles and
+# loads, and a scan is the hottest path there is (measured in bench/: a third of a check-in's CPU
+# went to compiling and loading the columns of joined rows it never read).
+SCAN_FIELDS = (
+    "session",
+    "province",
+    "venue",
+    "role",
+    "prefix",
+    "first_name",
+    "last_name",
+    "position",
+    "organisation",
+    "status",
+    "link_revoked",
+    "ticket_version",
+)
+DEVICE_FIELDS = (
+    "session",
+    "venue",
+    "name",
+    "last_used_at",
+    "revoked_at",
+    "session__title",
+    "session__starts_at",
+    "session__ends_at",
+    "session__status",
+    "session__checkin_opens_at",
+    "session__checkin_closes_at",
+    "venue__session",
+    "venue__province",
+    "venue__is_host",
+    "venue__name",
+    "venue__room",
+)
+
+
 def _registration_with_people(**lookup):
-    found = list(Registration.objects.select_related("province", "role", "venue").filter(**lookup)[:1])
+    """The registration a scan names, its province and role from the process's reference cache (a
+    join of each costs a check-in more CPU than its two INSERTs)."""
+    found = list(Registration.objects.only(*SCAN_FIELDS).filter(**lookup).order_by()[:1])
     if not found:
         raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
-    return found[0]
+    return attach_reference_data(found)[0]
 
 
 def _resolve_scan(scanned, session=None):
@@ -199,11 +241,17 @@ def check_registration_for_checkin(scanned, session, at, *, grace=datetime.timed
         raise CheckinError(message, NOT_OPEN)
 
 
-def lookup_registration(session, scanned):
-    """Look a scanned code up without checking in (API "look up a token"). Raises CheckinError."""
+def lookup_registration(session, scanned, venue=None):
+    """Look a scanned code up without checking in (API "look up a token"). Raises CheckinError.
+
+    With a `venue` (a scanner device's), a person of the session who is not expected there is
+    `unknown_token`, as a code that names nobody: a device learns nothing of other venues' people."""
     found = _resolve_scan(scanned, session)
+    registration = found.registration
+    if venue is not None and registration.session_id == session.pk and not is_expected_venue(registration, venue):
+        raise CheckinError(MESSAGES[UNKNOWN_TOKEN], UNKNOWN_TOKEN)
     _check_may_enter(found, session)
-    return found.registration
+    return registration
 
 
 def is_expected_venue(registration, venue):
@@ -255,7 +303,7 @@ def perform_checkin(
     now = timezone.now()
     grace = CLOCK_GRACE if at is not None else datetime.timedelta(0)
     at = at or now
-    nonce = (nonce or "")[:NONCE_MAX]
+    nonce = (nonce or "")[:NONCE_MAX] if is_storable_text(nonce or "") else ""  # a nonce the database cannot hold is no nonce
     if device is not None:
         venue = device.venue
     found = None
@@ -402,6 +450,15 @@ def undo_checkin(*, registration, actor, reason, ip_address=None, at=None):
             reason=reason,
             ip_address=ip_address,
         )
+        record(
+            action=AuditAction.CHECKIN_UNDONE,
+            actor=actor,
+            obj=registration,
+            summary=_("Check-in of registration %(id)s in session %(session)s undone"),
+            params={"id": registration.pk, "session": checkin.session_id},
+            details={"session": checkin.session_id, "checkin_venue": checkin.venue_id, "method": checkin.method},
+            ip_address=ip_address,
+        )
         checkin.delete()
         session_id = checkin.session_id
         transaction.on_commit(lambda: notify_attendance(session_id))
@@ -438,12 +495,14 @@ def authenticate_device(token):
     """The active device holding a bearer token, or None."""
     if not token or not token.startswith(ScannerDevice.TOKEN_PREFIX):
         return None
-    device = (
+    found = list(
         ScannerDevice.objects.active()
-        .select_related("session", "venue", "venue__province")
+        .select_related("session", "venue")
+        .only(*DEVICE_FIELDS)
         .filter(token_hash=ScannerDevice.hash_token(token))
-        .first()
+        .order_by()[:1]
     )
+    device = found[0] if found else None
     if device is not None:
         touch_device(device=device)
     return device
@@ -457,6 +516,18 @@ def touch_device(*, device):
         device.last_used_at = now
 
 
+def is_storable_text(text):
+    """Whether the database can store `text`: JSON and form posts may carry a NUL character or a
+    lone surrogate, which PostgreSQL refuses (an error, not a refusal, if they reached it)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_uploaded_scan(scan):
     """(code, nonce, scanned_at) of one uploaded scan, or None when a part is missing or malformed."""
     if not isinstance(scan, dict):
@@ -464,7 +535,7 @@ def _parse_uploaded_scan(scan):
     code, nonce, scanned_at = scan.get("code"), scan.get("nonce"), scan.get("scanned_at")
     if not isinstance(code, str) or not code.strip() or len(code) > CODE_MAX:
         return None
-    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > NONCE_MAX:
+    if not isinstance(nonce, str) or not nonce.strip() or len(nonce) > NONCE_MAX or not is_storable_text(nonce):
         return None
     if not isinstance(scanned_at, str):
         return None
@@ -534,3 +605,41 @@ def record_scanner_status(*, venue, client, device=None, actor=None, synced=Fals
         session_id = venue.session_id
         transaction.on_commit(lambda: notify_attendance(session_id))
     return status
+
+
+# --- self check-in by venue QR ------------------------------------------------------------------
+
+TICKET_USED = "ticket_used"
+TICKET_USED_MESSAGE = _(
+    "This scan of the venue's code has already checked someone in. Scan the code on the screen at the venue again, or ask the staff at the desk."
+)
+
+
+def perform_self_checkin(*, venue, ticket_key, scanned, nonce="", ip_address=None):
+    """Check in the person a phone names (`scanned`: their personal link or token) with the ticket
+    that scanning `venue`'s QR code gave that phone. One ticket checks in one person: the first
+    recorded check-in claims it (a unique row), a retry by that person answers as before, and
+    anyone else is refused with `ticket_used` and nothing recorded (their check-in is rolled back).
+    A refused check-in (unknown link, check-in closed…) leaves the ticket unused."""
+    try:
+        with transaction.atomic():
+            result = perform_checkin(
+                session=venue.session, method=CheckInMethod.SELF, scanned=scanned, venue=venue, nonce=nonce, ip_address=ip_address
+            )
+            if result.recorded:
+                _claim_self_checkin_ticket(ticket_key, result.registration, venue)
+    except CheckinError as error:
+        return refusal_result(error)
+    return result
+
+
+def _claim_self_checkin_ticket(key, registration, venue):
+    """Mark the ticket used by `registration`, or raise CheckinError when somebody else used it.
+    Call inside the transaction of the check-in. On PostgreSQL a concurrent claim of the same
+    ticket waits for the first one's commit, then fails on the unique key."""
+    try:
+        with transaction.atomic():
+            SelfCheckinTicket.objects.create(key=key, registration=registration, venue=venue)
+    except IntegrityError:
+        if not SelfCheckinTicket.objects.filter(key=key, registration=registration).exists():
+            raise CheckinError(TICKET_USED_MESSAGE, TICKET_USED) from None

@@ -9,14 +9,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from attendance.broadcast import serve_broadcasts  # noqa: E402
+from config.body_limit import RequestBodyLimit  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.websocket_origin import WebSocketOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Request bodies over their limit are refused before Django reads them (config/body_limit.py).
+        "http": RequestBodyLimit(serve_broadcasts(django_asgi_app)),
+        # Sockets only from this site's own pages: scheme, host and port (config/websocket_origin.py).
+        "websocket": WebSocketOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -4,6 +4,11 @@ Each raises ImproperlyConfigured naming the variable, so a bad deployment
 stops at start-up with a message instead of failing later on a request.
 """
 
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
 import os
 from urllib.parse import urlparse
 
@@ -31,6 +36,17 @@ def env_list(name, default=()):
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name):
+    """A comma-separated list of IP addresses or CIDR networks (10.0.0.0/8, 192.0.2.7, ::1), as strings."""
+    networks = env_list(name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} entries must be IP addresses or networks such as 10.0.0.0/8 (got {network!r}).") from None
+    return networks
 
 
 def env_int(name, default):
@@ -84,3 +100,47 @@ def env_url(name, default=""):
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise ImproperlyConfigured(f"{name} must be an absolute http(s) URL such as https://prachum.example.go.th (got {raw!r}).")
     return raw.rstrip("/")
+
+
+def derive_key(secret, purpose):
+    """A key for one purpose derived from SECRET_KEY, in Fernet's format (32 bytes, URL-safe base64).
+    Only for local development and the test suite: a deployment gives its keys explicitly."""
+    return base64.urlsafe_b64encode(hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()).decode("ascii")
+
+
+def env_fernet_keys(name, default=None):
+    """A comma-separated list of Fernet keys (32 random bytes, URL-safe base64, as
+    `Fernet.generate_key()` writes them), newest first. Required unless `default` (a list) is given.
+    A bad entry is named by its position, never echoed: it is a secret."""
+    keys = env_list(name)
+    if not keys:
+        if default is None:
+            raise ImproperlyConfigured(
+                f'{name} must be set when DEBUG is off: one or more Fernet keys, comma-separated, newest first (docs/DEPLOY.md, "National ID keys").'
+            )
+        return list(default)
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} of {len(keys)} is not a Fernet key (32 bytes in URL-safe base64, "
+                'from python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+            )
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured(f"{name} lists the same key twice.")
+    return keys
+
+
+def env_secret(name, default=None, min_length=32):
+    """A secret string of at least `min_length` characters. Required unless `default` is given."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        if default is None:
+            raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (at least {min_length} random characters).")
+        return default
+    if len(raw) < min_length:
+        raise ImproperlyConfigured(f"{name} must be at least {min_length} characters long.")
+    return raw

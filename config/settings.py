@@ -1,19 +1,26 @@
 """Prachum settings. Everything that varies by deployment comes from the environment."""
 
+import datetime
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
+    derive_key,
     env_bool,
     env_database,
+    env_fernet_keys,
     env_int,
     env_list,
+    env_networks,
     env_origins,
     env_redis_url,
+    env_secret,
     env_url,
 )
 
@@ -30,6 +37,14 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development).")
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
+
+# National IDs are stored encrypted (Fernet) with a keyed hash (HMAC-SHA256) beside them for duplicate
+# checks (registration/thai_id.py; docs/DEPLOY.md, "National ID keys"). NATIONAL_ID_KEYS: the first key
+# encrypts, every key decrypts (rotation: manage.py rotate_national_id_key). Only local development
+# (DEBUG) may derive both from SECRET_KEY; the test suite (Makefile) and a deployment must give them.
+_DERIVE_KEYS = DEBUG
+NATIONAL_ID_KEYS = env_fernet_keys("NATIONAL_ID_KEYS", default=[derive_key(SECRET_KEY, "prachum.national-id.encryption")] if _DERIVE_KEYS else None)
+NATIONAL_ID_HASH_KEY = env_secret("NATIONAL_ID_HASH_KEY", default=derive_key(SECRET_KEY, "prachum.national-id.hash") if _DERIVE_KEYS else None)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -49,9 +64,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # failed sign-ins, per user and address (AXES_* below)
     "channels",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
     "meetings",
     "registration",
@@ -62,6 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",  # after whitenoise: pages get the policy, static files need none
     "django.contrib.sessions.middleware.SessionMiddleware",
     "meetings.middleware.ThaiFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,7 +87,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "meetings.ratelimit.TokenRateLimitMiddleware",
     "meetings.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +168,17 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The cache holds the rate limits' counters (meetings/ratelimit.py): in Redis they are shared by every
+# server process; without Redis each process counts on its own.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "prachum",
+            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        }
+    }
 # Live dashboards get at most one update per this many seconds per session and server process.
 ATTENDANCE_BROADCAST_INTERVAL = env_int("ATTENDANCE_BROADCAST_INTERVAL_MS", 100) / 1000
 if ATTENDANCE_BROADCAST_INTERVAL < 0:
@@ -163,9 +194,39 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The profile-loading backend first; plain ModelBackend stays so existing sessions remain valid.
 AUTHENTICATION_BACKENDS = [
+    "meetings.auth.LoginThrottleBackend",  # first: refuses a locked-out sign-in before any password is checked
     "meetings.auth.ProfileModelBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Failed sign-ins (django-axes, meetings/auth.py; docs/DEPLOY.md, "Limits"): one user name at one address is
+# locked out after LOGIN_FAILURE_LIMIT wrong passwords, and one address for all user names after
+# LOGIN_FAILURES_PER_IP, each for LOGIN_COOLOFF_MINUTES after the last failure. The address is the client's as
+# meetings.audit.client_ip reads it (TRUSTED_PROXIES).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15)
+for _name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURES_PER_IP", "LOGIN_COOLOFF_MINUTES"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
+if LOGIN_FAILURES_PER_IP < LOGIN_FAILURE_LIMIT:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_IP must not be smaller than LOGIN_FAILURE_LIMIT.")
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "meetings.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "meetings.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Sign-ins are not logged by axes (only the failures it counts, deleted after the cool-off).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Pages reached by a token in their address (personal links, the venue check-in QR, certificate checks;
+# meetings/ratelimit.py): per client address and minute, a request costs 1 and one the page refuses (an
+# unknown or expired link) RATE_LIMIT_MISS_COST; past RATE_LIMIT_TOKEN_PER_MINUTE the address gets 429.
+RATE_LIMIT_TOKEN_PER_MINUTE = env_int("RATE_LIMIT_TOKEN_PER_MINUTE", 1200)
+RATE_LIMIT_MISS_COST = env_int("RATE_LIMIT_MISS_COST", 20)
+if RATE_LIMIT_TOKEN_PER_MINUTE < 1 or RATE_LIMIT_MISS_COST < 1:
+    raise ImproperlyConfigured("RATE_LIMIT_TOKEN_PER_MINUTE and RATE_LIMIT_MISS_COST must be at least 1.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -192,16 +253,86 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and SITE_URL.startswith("https"))
+# HTTPS (docs/DEPLOY.md, "Security settings"). SITE_URL says whether the site is served over HTTPS;
+# the defaults follow it, so the demo on http://127.0.0.1 needs none of this.
+SITE_USES_HTTPS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and SITE_USES_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG and SITE_USES_HTTPS)
+# The load balancer's health probe may speak plain HTTP to the workers.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS is remembered by browsers for this long: opt in once HTTPS works (0 = no header).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("SECURE_HSTS_SECONDS must not be negative.")
+# Behind a TLS proxy Django sees plain HTTP; the proxy's X-Forwarded-Proto says what the browser used.
+# Only set this when every request comes through that proxy and it overwrites the header: a client
+# that reaches the workers directly could otherwise claim HTTPS.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): every script and stylesheet is a file under static/, so no
+# inline script, style attribute or event handler runs. Values go to scripts through data-* attributes
+# or json_script. 'self' covers same-origin WebSockets in current browsers; the dashboards' socket
+# origin is named too for older ones.
+_SITE_HOST = urlparse(SITE_URL).netloc
+_SOCKET_ORIGINS = [f"{'wss' if SITE_USES_HTTPS else 'ws'}://{_SITE_HOST}"] if _SITE_HOST else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # QR codes come as data: URIs
+        "connect-src": [SELF, *_SOCKET_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For the audit log believes
+# (meetings.audit.client_ip); empty: the address of the direct peer (REMOTE_ADDR) is the client's.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
+# Personal data (docs/PRIVACY.md): registrations are anonymised this many days after their session
+# ends (manage.py purge_personal_data); the privacy notice names the period and the contact.
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+if PERSONAL_DATA_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("PERSONAL_DATA_RETENTION_DAYS must be at least 1.")
+PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "").strip()
 
 # Uploads: a spreadsheet of a few thousand rows is well under this.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+# An import (participants, quiz questions) reads at most this many rows and stops there (meetings/spreadsheets.py).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+if IMPORT_MAX_ROWS < 1:
+    raise ImproperlyConfigured("IMPORT_MAX_ROWS must be at least 1.")
 # Uploaded lists wait here between the preview and the confirmation. Outside MEDIA_ROOT on
 # purpose: they hold personal data and must never be served.
 IMPORT_STAGING_DIR = Path(os.environ.get("IMPORT_STAGING_DIR") or Path(tempfile.gettempdir()) / "prachum-imports")
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Request bodies, refused with 413 before they are read (config/body_limit.py wraps the ASGI and WSGI
+# applications): any request up to REQUEST_BODY_MAX_BYTES; a signed-in user's upload (the import pages,
+# training attachments) up to UPLOAD_MAX_BYTES. Django's own limits follow: form fields held in memory, and
+# files larger than FILE_UPLOAD_MAX_MEMORY_SIZE written to a temporary file instead of memory.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 2 * 1024 * 1024)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+if REQUEST_BODY_MAX_BYTES < 64 * 1024:
+    raise ImproperlyConfigured(f"REQUEST_BODY_MAX_BYTES must be at least 65536 (64 KiB; got {REQUEST_BODY_MAX_BYTES}).")
+if UPLOAD_MAX_BYTES < REQUEST_BODY_MAX_BYTES:
+    raise ImproperlyConfigured(f"UPLOAD_MAX_BYTES ({UPLOAD_MAX_BYTES}) must not be smaller than REQUEST_BODY_MAX_BYTES ({REQUEST_BODY_MAX_BYTES}).")
+if not 0 < IMPORT_MAX_BYTES < UPLOAD_MAX_BYTES:
+    raise ImproperlyConfigured(
+        f"IMPORT_MAX_BYTES ({IMPORT_MAX_BYTES}) must be positive and smaller than UPLOAD_MAX_BYTES ({UPLOAD_MAX_BYTES}): an import's upload carries the file and the form."
+    )
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# Personal links and tickets are masked in every log record (config/log_filters.py).
+LOGGING_CONFIG = "config.log_filters.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

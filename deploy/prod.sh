@@ -10,6 +10,9 @@ export DEBUG=0
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prachum}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export SECRET_KEY="${SECRET_KEY:-prachum-local-production-trial-key-not-secret}"
+# Not secret either (base64 of "prachum-local-trial-national-id!"): give real keys for real people.
+export NATIONAL_ID_KEYS="${NATIONAL_ID_KEYS:-cHJhY2h1bS1sb2NhbC10cmlhbC1uYXRpb25hbC1pZCE=}"
+export NATIONAL_ID_HASH_KEY="${NATIONAL_ID_HASH_KEY:-prachum-local-trial-national-id-hash-key-not-secret}"
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export DATABASE_POOL_SIZE="${DATABASE_POOL_SIZE:-4}"
 HOST="${HOST:-127.0.0.1}"

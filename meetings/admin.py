@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from meetings.models import AgendaItem, Profile, Province, Quota, RoleCategory, Session, SessionChange, Venue
+from meetings.models import AgendaItem, AuditEntry, Profile, Province, Quota, RoleCategory, Session, SessionChange, Venue
 
 
 @admin.register(Province)
@@ -64,3 +64,24 @@ class QuotaAdmin(admin.ModelAdmin):
     list_display = ["session", "province", "role", "seats"]
     list_filter = ["session", "role", "province__region", "province"]
     list_select_related = ["province", "role", "session"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read only: the audit log is append-only (meetings/audit.py writes it), so nobody adds, edits or deletes here."""
+
+    list_display = ["at", "action", "user", "province", "object_type", "object_id", "summary", "ip_address"]
+    list_filter = ["action", "province"]
+    search_fields = ["summary", "user__username"]
+    list_select_related = ["user", "province"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from meetings import services
 from meetings.dates import format_date
 from meetings.errors import add_form_error
-from meetings.models import Province, Session, SessionStatus, Venue
+from meetings.models import AuditAction, Province, Session, SessionStatus, Venue
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -246,7 +246,7 @@ class AgendaItemForm(forms.Form):
         required=False,
         min_value=1,
         max_value=1440,
-        widget=forms.NumberInput(attrs={"class": "form-control", "style": "max-width:7rem"}),
+        widget=forms.NumberInput(attrs={"class": "form-control max-w-7rem"}),
     )
 
 
@@ -410,3 +410,43 @@ class QuotaMatrixForm(forms.Form):
                 used += self.used.get((province.pk, role.pk), 0)
             totals.append((role, self[fill_field_name(role.pk)], seats, used))
         return totals
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit log page: what was done, from and to which day, by whom."""
+
+    action = forms.ChoiceField(label=_("action"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    user = forms.ModelChoiceField(label=_("by"), queryset=None, required=False)
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All"))] + list(AuditAction.choices)
+        self.fields["user"].queryset = users
+        self.fields["user"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", gettext("The end date is before the start date."))
+        return data
+
+    def filter(self, entries):
+        if not self.is_valid():
+            return entries
+        data = self.cleaned_data
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["date_from"]:
+            entries = entries.filter(at__gte=_day_start(data["date_from"]))
+        if data["date_to"]:
+            entries = entries.filter(at__lt=_day_start(data["date_to"] + datetime.timedelta(days=1)))
+        if data["user"]:
+            entries = entries.filter(user=data["user"])
+        return entries
+
+
+def _day_start(day):
+    """Midnight at the start of `day` in the site's time zone (Bangkok)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

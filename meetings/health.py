@@ -2,8 +2,11 @@
 
 import asyncio
 import logging
+import platform
 import uuid
 
+import channels
+import django
 from channels.layers import get_channel_layer
 from django.db import connection
 
@@ -20,6 +23,16 @@ def check_database():
         logger.warning("health check: the database is unavailable", exc_info=True)
         return "unavailable"
     return None
+
+
+def versions():
+    """What runs, for staff reading /healthz: Python, Django, Channels and the database engine."""
+    return {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "channels": channels.__version__,
+        "database": connection.vendor,
+    }
 
 
 async def check_channel_layer():

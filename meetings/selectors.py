@@ -4,7 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from meetings.models import ACTIVE_REGISTRATION, Quota, Session, SessionStatus, Venue
+from meetings.models import ACTIVE_REGISTRATION, AuditEntry, Quota, Session, SessionStatus, Venue
 from meetings.permissions import is_central, scope_to_user
 
 
@@ -63,3 +63,8 @@ def get_sessions_with_counts(sessions, province=None):
 def get_province_quotas(session, province):
     """One province's quotas in a session with ``used`` (active registrations) on each, in one query."""
     return list(Quota.objects.with_used().filter(session=session, province=province).select_related("role").order_by("role__order"))
+
+
+def get_audit_entries_for_user(user):
+    """Audit entries the user may see: all for central staff, their province's for an officer."""
+    return scope_to_user(AuditEntry.objects.all(), user)

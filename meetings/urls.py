@@ -27,4 +27,6 @@ urlpatterns = [
     path("sessions/<int:session_pk>/venues/<int:pk>/delete/", views.venue_delete, name="venue_delete"),
     # Quotas
     path("sessions/<int:pk>/quotas/", views.quota_matrix, name="quota_matrix"),
+    # Who viewed, exported or changed personal data
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -3,7 +3,9 @@ import datetime
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,17 +20,19 @@ from meetings.errors import add_error_message, add_form_error
 from meetings.forms import (
     AgendaFormSet,
     AllProvincesVenueForm,
+    AuditFilterForm,
     DuplicateSessionForm,
     QuotaMatrixForm,
     SessionFilterForm,
     SessionForm,
     VenueForm,
 )
-from meetings.health import check_channel_layer, check_database
+from meetings.health import check_channel_layer, check_database, versions
 from meetings.ical import session_calendar
 from meetings.models import Province, RoleCategory, Session, Venue
 from meetings.permissions import central_required, is_central, staff_required, user_province
 from meetings.selectors import (
+    get_audit_entries_for_user,
     get_province_quotas,
     get_session_for_user,
     get_sessions_for_user,
@@ -50,21 +54,36 @@ def home(request):
     )
 
 
+async def _is_site_operator(request):
+    try:
+        user = await request.auser()
+    except DatabaseError:  # gone since the check a moment ago
+        return False
+    return user.is_authenticated and user.is_active and user.is_staff
+
+
 @never_cache
 async def healthz(request):
-    """200 when the database and the channel layer answer; 503 naming what failed."""
+    """200 "ok" when the database and the channel layer answer, else 503. The public (load balancers)
+    learns nothing more; a logged-in Django staff user gets each check and the software versions.
+    Without the database nobody can be recognised, so everyone gets the plain answer (the reason is
+    in the log)."""
     checks = {
         "database": await sync_to_async(check_database, thread_sensitive=True)(),
         "channel_layer": await check_channel_layer(),
     }
-    failed = {name: reason for name, reason in checks.items() if reason}
+    failed = sorted(name for name, reason in checks.items() if reason)
+    status = 503 if failed else 200
+    if checks["database"] or not await _is_site_operator(request):
+        return HttpResponse("unavailable" if failed else "ok", content_type="text/plain; charset=utf-8", status=status)
     body = {
-        "status": "ok" if not failed else "fail",
+        "status": "fail" if failed else "ok",
         "checks": {name: (reason or "ok") for name, reason in checks.items()},
+        "versions": versions(),
     }
     if failed:
-        body["failed"] = sorted(failed)
-    return JsonResponse(body, status=503 if failed else 200)
+        body["failed"] = failed
+    return JsonResponse(body, status=status)
 
 
 def session_detail(request, pk):
@@ -265,6 +284,12 @@ def session_duplicate(request, pk):
 def session_ics(request, pk):
     """The session as an .ics file; join details only for staff (attendees: their personal page's calendar)."""
     session = get_session_for_user(request.user, pk)
+    token = request.GET.get("t", "")
+    if token and "/" not in token:
+        # Links sent before the personal calendar moved carry the personal token in the query
+        # string (?t=), where proxies and access logs keep it. Send them to the personal calendar;
+        # a token that is not valid answers 404 there.
+        return redirect("registration:personal_calendar", token=token)
     province = user_province(request.user)
     include_join = is_central(request.user) or province is not None
     venue = session.venues.filter(is_host=False, province=province).first() if province is not None else None
@@ -423,3 +448,20 @@ def quota_matrix(request, pk):
             "grand_used": sum(t[3] for t in totals),
         },
     )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@staff_required
+def audit_log(request):
+    """The audit log (meetings.models.AuditEntry): central staff see every entry, a provincial office
+    the entries about its province's people."""
+    entries = get_audit_entries_for_user(request.user)
+    users = get_user_model().objects.filter(pk__in=entries.exclude(user=None).values("user")).order_by("username")
+    form = AuditFilterForm(request.GET or None, users=users)
+    shown = form.filter(entries).select_related("user", "province").in_list_order()
+    page = Paginator(shown, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "meetings/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

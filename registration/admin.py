@@ -10,6 +10,6 @@ class RegistrationAdmin(admin.ModelAdmin):
     search_fields = ["first_name", "last_name", "phone"]
     list_select_related = ["province", "role", "session"]
     ordering = ["session", "province__code", "role__order", "first_name", "last_name"]
-    exclude = ["national_id"]
+    # Stored encrypted with a keyed hash (editable=False); the admin shows the masked number only.
     readonly_fields = ["masked_national_id"]
     raw_id_fields = ["replaces", "venue"]

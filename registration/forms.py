@@ -7,6 +7,7 @@ file (registration/imports.py) go through it, so both say the same thing about t
 import re
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
@@ -75,6 +76,10 @@ class ParticipantForm(forms.ModelForm):
     """One person's details; `role` offers the roles the session has seats for in the province (`roles`).
 
     Duplicates and quotas are not checked here but by the services, under the quota lock.
+
+    With an `instance` that has a national ID (a correction), the field never carries the number: it
+    shows the masked one, left empty it keeps the number on file, a new valid number replaces it, and
+    "remove" clears it.
     """
 
     # Wider than the 13 stored digits: people type dashes and spaces (1-1017-00203-45-0).
@@ -104,6 +109,14 @@ class ParticipantForm(forms.ModelForm):
         if with_role:
             self.fields["role"] = RoleField(roles=roles, province=province, label=_("role category"))
             self.order_fields([*self.Meta.fields[:8], "role"])
+        self.keeps_national_id = bool(self.instance.pk and self.instance.has_national_id)
+        if self.keeps_national_id:
+            masked = self.instance.masked_national_id
+            self.fields["national_id"].widget.attrs["placeholder"] = masked
+            self.fields["national_id"].help_text = gettext("On file: %(masked)s. Leave empty to keep it, or type a new number to replace it.") % {
+                "masked": masked
+            }
+            self.fields["clear_national_id"] = forms.BooleanField(label=_("Remove the national ID on file"), required=False)
         for field in self.fields.values():
             field.error_messages["max_length"] = MAX_LENGTH_MESSAGE
 
@@ -144,9 +157,23 @@ class ParticipantForm(forms.ModelForm):
         """The cleaned fields as the services take them (`role` only when the form has it); a field that did
         not validate is left out."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+        if self.keeps_national_id and not data.get("national_id") and not self.cleaned_data.get("clear_national_id"):
+            data.pop("national_id", None)  # unchanged: the services keep the number on file
         if "role" in self.fields:
             data["role"] = self.cleaned_data.get("role")
         return data
+
+
+class NationalIdRevealForm(forms.Form):
+    """Central staff say why they need a full national ID; the reason is kept with the reveal."""
+
+    reason = forms.CharField(
+        label=_("Reason for showing the full number"),
+        max_length=500,
+        help_text=_("Recorded with your name and the time."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say why you need the full number.")},
+    )
 
 
 class ProvinceChoiceForm(forms.Form):
@@ -167,7 +194,7 @@ class ImportUploadForm(forms.Form):
 
 
 class RegistrationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or phone"), required=False)
+    q = forms.CharField(label=_("Name, phone or national ID"), required=False)
     province = forms.ModelChoiceField(queryset=Province.objects.order_by("name_th"), required=False, label=_("province"), to_field_name="code")
     role = forms.ModelChoiceField(queryset=RoleCategory.objects.all(), required=False, label=_("role category"), to_field_name="code")
     status = forms.ChoiceField(required=False, label=_("status"))
@@ -177,3 +204,15 @@ class RegistrationFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("Active")), ("all", _("All")), *RegistrationStatus.choices]
         if not central:
             del self.fields["province"]
+
+
+class AnonymiseForm(forms.Form):
+    """Central staff erase a person's data: why (kept in the audit log)."""
+
+    reason = forms.CharField(
+        label=_("Reason for erasing"),
+        max_length=300,
+        help_text=_("Kept in the audit log: say who asked and on what basis, without the person's name."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Give the reason for erasing this person's data.")},
+    )

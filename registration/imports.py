@@ -3,7 +3,8 @@
 Every row goes through ParticipantForm, the form that registers one person on the page, so a cell gets
 the same message as the same value typed into the form, with its row and column in front. This module
 adds only what belongs to a file: headers, encodings, size, formula cells, the province column, and the
-same person twice in one file (by the one duplicate rule, registration.models.same_person_keys). The
+same person twice in one file (by the one duplicate rule, registration.models.same_person_keys); the rows
+are read within the bounds of meetings.spreadsheets (settings.IMPORT_MAX_ROWS). The
 writes (quota locks, duplicates against the database, the all-or-nothing insert) live in
 registration.services.import_participants.
 """
@@ -17,11 +18,12 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import translation
 from django.utils.translation import gettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from meetings.models import Province, RoleCategory
+from meetings.spreadsheets import SpreadsheetTooLarge, csv_rows, max_rows, xlsx_rows
 from registration.errors import ImportFileError
 from registration.forms import ParticipantForm
 from registration.models import Prefix, same_person_keys
@@ -183,26 +185,19 @@ def _cell_text(value):
 
 
 def _read_xlsx(content):
+    rows = []
+    headers = None
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException…: not a workbook we can read
-        raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), code="not_spreadsheet") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        headers = None
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, values in xlsx_rows(content, limit=max_rows()):
             cells = [_cell_text(v) for v in values]
             if headers is None:
-                if any(cells):
-                    headers = cells
-                continue
-            if any(cells):
+                headers = cells
+            else:
                 rows.append((number, cells))
-    except Exception:
+    except SpreadsheetTooLarge as error:
+        raise ImportFileError(error.message, code=error.code, details=error.details) from None
+    except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException…: not a workbook we can read
         raise ImportFileError(gettext("The file is not a readable Excel workbook (.xlsx)."), code="not_spreadsheet") from None
-    finally:
-        workbook.close()
     if headers is None:
         raise ImportFileError(gettext("The file is empty."), code="empty")
     return Sheet(headers=headers, rows=rows, encoding="xlsx")
@@ -250,18 +245,16 @@ def _read_csv(content):
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headers = None
     rows = []
     try:
-        for number, values in enumerate(reader, start=1):
-            cells = [v.strip() for v in values]
+        for number, cells in csv_rows(text, limit=max_rows(), delimiter=delimiter):
             if headers is None:
-                if any(cells):
-                    headers = cells
-                continue
-            if any(cells):
+                headers = cells
+            else:
                 rows.append((number, cells))
+    except SpreadsheetTooLarge as error:
+        raise ImportFileError(error.message, code=error.code, details=error.details) from None
     except csv.Error:
         raise ImportFileError(gettext("The file is not a spreadsheet (XLSX or CSV)."), code="not_spreadsheet") from None
     if headers is None:

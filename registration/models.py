@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from meetings.models import ACTIVE_REGISTRATION
-from registration.thai_id import mask_national_id
+from registration.thai_id import decrypt_national_id as decrypt_id_token
+from registration.thai_id import hash_national_id, masked_from_token, national_id_columns
 from registration.tickets import make_ticket
 from registration.tokens import make_personal_token
 
@@ -28,10 +29,14 @@ def expected_at(registration_venue_id, registration_province_id, venue):
 def same_person_keys(data):
     """The duplicate rule, the one place it is written: two registrations of a session are the same person
     when they share a national ID, or the first name, last name and phone. Returns the keys `data` (a mapping
-    of cleaned participant fields) can match on; the two UniqueConstraints below hold the same rule."""
+    of cleaned participant fields) can match on; the two UniqueConstraints below hold the same rule.
+
+    National IDs are compared by their keyed hash: `data` holds either the clean "national_id" (a form, a
+    file's row) or the stored "national_id_hash" (an existing registration)."""
     keys = []
-    if data.get("national_id"):
-        keys.append(("national_id", data["national_id"]))
+    id_hash = data.get("national_id_hash") or (hash_national_id(data["national_id"]) if data.get("national_id") else "")
+    if id_hash:
+        keys.append(("national_id", id_hash))
     if data.get("first_name") and data.get("last_name") and data.get("phone"):
         keys.append(("name_phone", data["first_name"], data["last_name"], data["phone"]))
     return keys
@@ -68,8 +73,14 @@ class RegistrationQuerySet(models.QuerySet):
         """The order every shown list uses (pages, exports, PDFs): by province, role, then name."""
         return self.order_by("province__code", "role__order", "role__code", "first_name", "last_name", "pk")
 
+    def with_national_id(self, value):
+        """Registrations holding this (clean, 13-digit) national ID, found by its keyed hash."""
+        return self.filter(national_id_hash=hash_national_id(value))
+
 
 # A person's own details: what the participant form and an import row set, and a correction edits.
+# "national_id" is not a column: it is stored encrypted with its keyed hash (NATIONAL_ID_COLUMNS);
+# person_columns() turns these fields into the columns they are stored in.
 PERSON_FIELDS = (
     "prefix",
     "first_name",
@@ -83,6 +94,18 @@ PERSON_FIELDS = (
     "email",
     "national_id",
 )
+NATIONAL_ID_COLUMNS = ("national_id_encrypted", "national_id_hash")
+
+
+def person_columns(data):
+    """{column: value} for the person's details in `data` (cleaned participant fields), as stored: the
+    national ID encrypted and hashed. A missing field is stored empty, except the national ID: when
+    "national_id" is not in `data` its columns are left out (a correction that keeps the number); ""
+    clears it."""
+    columns = {name: data.get(name) or "" for name in PERSON_FIELDS if name != "national_id"}
+    if "national_id" in data:
+        columns.update(national_id_columns(data["national_id"]))
+    return columns
 
 
 class Registration(models.Model):
@@ -102,7 +125,10 @@ class Registration(models.Model):
     district = models.CharField(_("district"), max_length=120, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    national_id = models.CharField(_("national ID"), max_length=13, blank=True)
+    # Never in clear (registration/thai_id.py): set with set_national_id(), read masked_national_id;
+    # the full number only through registration.services.reveal_national_id (central staff, logged).
+    national_id_encrypted = models.CharField(_("national ID (encrypted)"), max_length=255, blank=True, editable=False)
+    national_id_hash = models.CharField(_("national ID (keyed hash)"), max_length=64, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE)
     replaces = models.OneToOneField("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaced_by", verbose_name=_("replaces"))
     token_key = models.CharField(max_length=32, unique=True, default=new_token_key, editable=False)
@@ -110,6 +136,9 @@ class Registration(models.Model):
     # Check-in tickets carry this number (meetings/tickets.py); re-issuing a badge bumps it, so
     # the tickets printed before are refused.
     ticket_version = models.PositiveIntegerField(_("ticket version"), default=1)
+    # Set when the person's data was erased (registration.services.anonymise_registration): the row
+    # stays so that seats, attendance and training counts stay true, with no one's data in it.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,8 +152,8 @@ class Registration(models.Model):
         indexes = [models.Index(fields=["session", "province", "role", "status"], name="reg_quota_idx")]
         constraints = [
             models.UniqueConstraint(
-                fields=["session", "national_id"],
-                condition=Q(status="active") & ~Q(national_id=""),
+                fields=["session", "national_id_hash"],
+                condition=Q(status="active") & ~Q(national_id_hash=""),
                 name="registration_unique_national_id",
             ),
             models.UniqueConstraint(
@@ -156,9 +185,37 @@ class Registration(models.Model):
         """The signed check-in ticket printed on badges and shown on the personal page."""
         return make_ticket(self)
 
+    def set_national_id(self, value):
+        """Store a clean national ID (encrypted, with its keyed hash), or clear it with "" or None.
+        Save the NATIONAL_ID_COLUMNS afterwards. Raises stdnum's ValidationError for a number that is
+        not a valid Thai ID: forms validate first."""
+        for column, stored in national_id_columns(value or "").items():
+            setattr(self, column, stored)
+
+    # Registration(national_id=…) and objects.create(national_id=…) store the number encrypted; reading
+    # `registration.national_id` (a template printing it) gives the masked number, never the full one.
+    national_id = property(
+        fget=lambda self: self.masked_national_id,
+        fset=set_national_id,
+        doc="Set: stores the national ID encrypted. Read: the masked number (x-xxxx-xxxxx-xx-3).",
+    )
+
+    @property
+    def has_national_id(self):
+        return bool(self.national_id_hash)
+
     @property
     def masked_national_id(self):
-        return mask_national_id(self.national_id)
+        """x-xxxx-xxxxx-xx-3, what every page, export and PDF shows."""
+        return masked_from_token(self.national_id_encrypted)
+
+    def decrypt_national_id(self):
+        """The full number ("" when none). Only for registration.services.reveal_national_id, which checks
+        and logs who asks, and for re-encrypting; never for display."""
+        return decrypt_id_token(self.national_id_encrypted) if self.national_id_encrypted else ""
+
+    # A template must not call it ({{ registration.decrypt_national_id }} prints nothing useful).
+    decrypt_national_id.do_not_call_in_templates = True
 
 
 class NationalIdReveal(models.Model):
@@ -167,6 +224,7 @@ class NationalIdReveal(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="national_id_reveals", verbose_name=_("registration"))
     revealed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("revealed by"))
     revealed_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from meetings.models import Quota, RoleCategory
 from meetings.permissions import is_central, scope_to_user
 from registration.models import Registration, RegistrationStatus
+from registration.thai_id import clean_national_id, hash_national_id, is_valid_national_id
 from registration.thai_phone import normalise_phone
 from registration.tokens import read_personal_token
 
@@ -41,6 +42,9 @@ def filter_registrations(registrations, q="", province=None, role=None, status="
     else:
         registrations = registrations.filter(status=RegistrationStatus.ACTIVE)
     q = (q or "").strip()
+    if q and is_valid_national_id(q):
+        # A national ID is found by its keyed hash: the number itself is stored encrypted.
+        return registrations.filter(national_id_hash=hash_national_id(clean_national_id(q)))
     if q:
         phone = normalise_phone(q)
         digits = re.sub(r"\D", "", q)

@@ -1,36 +1,44 @@
 """Writes for registrations: one person, a whole file, cancel, substitute, personal links, tickets, ID reveals.
 
 Every write is one function with keyword-only arguments, the acting user named `actor` (None is the command
-line, acting as the province's office), one transaction, and a RegistrationError (registration/errors.py)
-when it refuses. Each checks who may change what (a provincial office only its own province, and only while
-the session's registration window is open; central staff always), so views, the import command and any
-future API share the same rules. Quotas are enforced under a row lock on the Quota row; the same person is
-found by one rule (registration.models.same_person_keys), for one person and for a whole file alike.
-Registration broadcasts nothing: the attendance dashboards count registrations when they next refresh.
+line, acting as the province's office), one transaction that also writes its audit entry (meetings.audit),
+and a RegistrationError (registration/errors.py) when it refuses. Each checks who may change what (a
+provincial office only its own province, and only while the session's registration window is open; central
+staff always), so views, the import command and any future API share the same rules. Quotas are enforced
+under a row lock on the Quota row; the same person is found by one rule (registration.models.same_person_keys),
+for one person and for a whole file alike. Registration broadcasts nothing: the attendance dashboards count
+registrations when they next refresh.
 """
 
 from dataclasses import dataclass, field
 
+from cryptography.fernet import InvalidToken
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Count, F, ForeignKey, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from meetings.audit import record
 from meetings.dates import format_date
-from meetings.models import Province, Quota, Venue
+from meetings.models import AuditAction, Province, Quota, Venue
 from meetings.permissions import is_central, user_province
 from registration.errors import NO_SEATS_MESSAGE, ImportRejected, RegistrationError
 from registration.imports import Problem, check_rows, read_sheet
 from registration.models import (
+    NATIONAL_ID_COLUMNS,
     PERSON_FIELDS,
     NationalIdReveal,
     Registration,
     RegistrationStatus,
     new_token_key,
+    person_columns,
     same_person_keys,
 )
+from registration.personal_data import ANONYMISED_NAME, anonymise_personal_data, personal_data
 from registration.selectors import roles_with_seats
+from registration.thai_id import decrypt_national_id, hash_national_id, reencrypt_national_id
 
 
 @dataclass
@@ -92,7 +100,7 @@ class Existing:
     first_name: str
     last_name: str
     phone: str
-    national_id: str
+    national_id_hash: str
     province: Province = None
 
     @property
@@ -107,29 +115,37 @@ class SamePerson:
     existing: Existing
     by_national_id: bool
 
-    @property
-    def message(self):
+    def message_for(self, *, province, actor):
+        """What `actor`, registering for `province`, is told. A registration of another province is not
+        named to a provincial office (nor to the command line, which acts as one): who is registered
+        elsewhere is not theirs to see; central staff, who see every province, are told who and where."""
+        if self.existing.province_id != province.pk and (actor is None or not is_central(actor)):
+            return gettext("This person is already registered for this session in another province. Ask central staff.")
         params = {"name": self.existing.full_name, "province": self.existing.province.name}
         if self.by_national_id:
             return gettext("This national ID is already registered for this session: %(name)s, %(province)s.") % params
         return gettext("%(name)s with this phone number is already registered for this session by %(province)s.") % params
 
-    def error(self):
-        return RegistrationError(self.message, code="duplicate", details={"field": "national_id" if self.by_national_id else "phone"})
+    def error(self, *, province, actor):
+        return RegistrationError(
+            self.message_for(province=province, actor=actor), code="duplicate", details={"field": "national_id" if self.by_national_id else "phone"}
+        )
 
 
 def find_same_people(session, people, *, exclude_pk=None):
     """For each of `people` (mappings of cleaned participant fields), the SamePerson among the active
-    registrations of `session`, or None. One query (two when some match), however many people."""
-    ids = {person["national_id"] for person in people if person.get("national_id")}
+    registrations of `session`, or None. One query (two when some match), however many people.
+    National IDs are matched by their keyed hash (registration/thai_id.py)."""
+    keys = [same_person_keys(person) for person in people]
+    id_hashes = {key[1] for person_keys in keys for key in person_keys if key[0] == "national_id"}
     phones = {person["phone"] for person in people if person.get("phone")}
-    if not ids and not phones:
+    if not id_hashes and not phones:
         return [None] * len(people)
-    candidates = Registration.objects.active().filter(session=session).filter(Q(national_id__in=ids) | Q(phone__in=phones))
+    candidates = Registration.objects.active().filter(session=session).filter(Q(national_id_hash__in=id_hashes) | Q(phone__in=phones))
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     existing = [
-        Existing(*values) for values in candidates.values_list("pk", "province_id", "prefix", "first_name", "last_name", "phone", "national_id")
+        Existing(*values) for values in candidates.values_list("pk", "province_id", "prefix", "first_name", "last_name", "phone", "national_id_hash")
     ]
     if not existing:
         return [None] * len(people)
@@ -137,19 +153,19 @@ def find_same_people(session, people, *, exclude_pk=None):
     by_key = {}
     for e in existing:
         e.province = provinces[e.province_id]
-        for key in same_person_keys({"national_id": e.national_id, "first_name": e.first_name, "last_name": e.last_name, "phone": e.phone}):
+        for key in same_person_keys({"national_id_hash": e.national_id_hash, "first_name": e.first_name, "last_name": e.last_name, "phone": e.phone}):
             by_key.setdefault(key, e)
     found = []
-    for person in people:
-        match = next((SamePerson(by_key[key], key[0] == "national_id") for key in same_person_keys(person) if key in by_key), None)
+    for person_keys in keys:
+        match = next((SamePerson(by_key[key], key[0] == "national_id") for key in person_keys if key in by_key), None)
         found.append(match)
     return found
 
 
-def _raise_if_duplicate(session, data, exclude_pk=None):
+def _raise_if_duplicate(session, data, *, province, actor, exclude_pk=None):
     [match] = find_same_people(session, [data], exclude_pk=exclude_pk)
     if match is not None:
-        raise match.error()
+        raise match.error(province=province, actor=actor)
 
 
 # --- quota ----------------------------------------------------------------------------------------------
@@ -184,13 +200,13 @@ def _province_venue(session, province):
     return Venue.objects.filter(session=session, province=province, is_host=False).first()
 
 
-def _save_new(registration, session, data, exclude_pk=None):
+def _save_new(registration, session, data, *, actor, exclude_pk=None):
     """Insert; a concurrent insert of the same person hits the unique constraints and becomes a clear error."""
     try:
         with transaction.atomic():
             registration.save()
     except IntegrityError:
-        _raise_if_duplicate(session, data, exclude_pk)
+        _raise_if_duplicate(session, data, province=registration.province, actor=actor, exclude_pk=exclude_pk)
         raise
 
 
@@ -200,7 +216,58 @@ def _lock_active(registration):
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.status != RegistrationStatus.ACTIVE:
         raise RegistrationError(gettext("This registration is no longer active."), code="not_active")
+    if locked.anonymised_at is not None:
+        raise RegistrationError(gettext("This person's data was erased; the registration can no longer be changed."), code="anonymised")
     return locked
+
+
+# --- the audit log -------------------------------------------------------------------------------------
+
+AUDIT_SUMMARIES = {
+    AuditAction.REGISTRATION_CREATED: _("Registration %(id)s created in session %(session)s"),
+    AuditAction.REGISTRATION_UPDATED: _("Details of registration %(id)s in session %(session)s corrected"),
+    AuditAction.REGISTRATION_CANCELLED: _("Registration %(id)s in session %(session)s cancelled"),
+    AuditAction.REGISTRATION_SUBSTITUTED: _("Registration %(id)s in session %(session)s takes over a seat from a substituted person"),
+    AuditAction.LINK_REVOKED: _("Personal link of registration %(id)s in session %(session)s revoked"),
+    AuditAction.LINK_REISSUED: _("New personal link for registration %(id)s in session %(session)s"),
+    AuditAction.LINK_SENT: _("Personal link of registration %(id)s in session %(session)s e-mailed"),
+    AuditAction.TICKET_REISSUED: _("Check-in ticket of registration %(id)s in session %(session)s re-issued"),
+    AuditAction.NATIONAL_ID_REVEALED: _("National ID of registration %(id)s in session %(session)s revealed"),
+    AuditAction.PERSONAL_DATA_EXPORTED: _("Personal data of registration %(id)s in session %(session)s downloaded"),
+    AuditAction.PERSONAL_DATA_ANONYMISED: _("Personal data of registration %(id)s in session %(session)s erased"),
+}
+
+
+def _stored_person(registration):
+    """The person's details as stored, {column: value}; the national ID by its keyed hash (its encrypted
+    form changes with every encryption), named "national_id"."""
+    stored = {}
+    for model_field in Registration._meta.concrete_fields:
+        column = model_field.attname
+        if column.startswith("national_id"):
+            if column.endswith("_encrypted") and hasattr(registration, "national_id_hash"):
+                continue
+            stored["national_id"] = getattr(registration, column)
+        elif column in PERSON_FIELDS:
+            stored[column] = getattr(registration, column)
+    return stored
+
+
+def _changed_fields(before, after):
+    return [name for name in PERSON_FIELDS if before.get(name) != after.get(name)]
+
+
+def _audit(action, actor, registration, details=None, ip_address=None):
+    """One audit entry about one registration; call inside the transaction of the write."""
+    return record(
+        action=action,
+        actor=actor,
+        obj=registration,
+        summary=AUDIT_SUMMARIES[action],
+        params={"id": registration.pk, "session": registration.session_id},
+        details={"session": registration.session_id, **(details or {})},
+        ip_address=ip_address,
+    )
 
 
 # --- one person -----------------------------------------------------------------------------------------
@@ -215,33 +282,41 @@ def register_participant(*, session, province, data, actor):
         used = _used_seats(session, province, role)
         if used >= quota.seats:
             raise RegistrationError(_over_quota_message(quota, used), code="over_quota", details={"field": "role"})
-        _raise_if_duplicate(session, data)
+        _raise_if_duplicate(session, data, province=province, actor=actor)
         registration = Registration(
             session=session,
             province=province,
             role=role,
             venue=_province_venue(session, province),
             created_by=actor,
-            **{name: data.get(name) or "" for name in PERSON_FIELDS},
+            **person_columns({"national_id": "", **data}),
         )
-        _save_new(registration, session, data)
+        _save_new(registration, session, data, actor=actor)
+        _audit(AuditAction.REGISTRATION_CREATED, actor, registration, details={"role": role.code})
     return registration
 
 
 def update_participant(*, registration, data, actor):
-    """Correct a person's details (not their role or province: that is a cancel and a new registration)."""
+    """Correct a person's details (not their role or province: that is a cancel and a new registration).
+
+    Without "national_id" in `data` the number on file stays (the correction form leaves it out when its
+    field is left empty); "" clears it; a number replaces it."""
     with transaction.atomic():
         check_can_change(actor=actor, session=registration.session, province=registration.province)
         locked = _lock_active(registration)
-        _raise_if_duplicate(locked.session, data, exclude_pk=locked.pk)
-        for name in PERSON_FIELDS:
-            setattr(locked, name, data.get(name) or "")
+        _raise_if_duplicate(locked.session, data, province=locked.province, actor=actor, exclude_pk=locked.pk)
+        before = _stored_person(locked)
+        columns = person_columns(data)
+        for name, value in columns.items():
+            setattr(locked, name, value)
         try:
             with transaction.atomic():
-                locked.save(update_fields=[*PERSON_FIELDS, "updated_at"])
+                locked.save(update_fields=[*columns, "updated_at"])
         except IntegrityError:
-            _raise_if_duplicate(locked.session, data, exclude_pk=locked.pk)
+            _raise_if_duplicate(locked.session, data, province=locked.province, actor=actor, exclude_pk=locked.pk)
             raise
+        # Which fields changed, never their values: the log must not hold the person's data.
+        _audit(AuditAction.REGISTRATION_UPDATED, actor, locked, details={"fields": _changed_fields(before, _stored_person(locked))})
     return locked
 
 
@@ -252,6 +327,7 @@ def cancel_registration(*, registration, actor):
         locked = _lock_active(registration)
         locked.status = RegistrationStatus.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
+        _audit(AuditAction.REGISTRATION_CANCELLED, actor, locked)
     return locked
 
 
@@ -263,7 +339,7 @@ def substitute_registration(*, registration, data, actor):
         # The quota row first, as register_participant does, so the two never deadlock.
         _lock_quota(session, registration.province, registration.role)
         locked = _lock_active(registration)
-        _raise_if_duplicate(session, data, exclude_pk=locked.pk)
+        _raise_if_duplicate(session, data, province=locked.province, actor=actor, exclude_pk=locked.pk)
         locked.status = RegistrationStatus.SUBSTITUTED
         locked.save(update_fields=["status", "updated_at"])
         substitute = Registration(
@@ -273,9 +349,10 @@ def substitute_registration(*, registration, data, actor):
             venue=locked.venue,
             replaces=locked,
             created_by=actor,
-            **{name: data.get(name) or "" for name in PERSON_FIELDS},
+            **person_columns({"national_id": "", **data}),
         )
-        _save_new(substitute, session, data, exclude_pk=locked.pk)
+        _save_new(substitute, session, data, actor=actor, exclude_pk=locked.pk)
+        _audit(AuditAction.REGISTRATION_SUBSTITUTED, actor, substitute, details={"replaces": locked.pk})
     return substitute
 
 
@@ -287,6 +364,7 @@ def revoke_personal_link(*, registration, actor):
     with transaction.atomic():
         check_can_change(actor=actor, session=registration.session, province=registration.province)
         Registration.objects.filter(pk=registration.pk).update(link_revoked=True)
+        _audit(AuditAction.LINK_REVOKED, actor, registration)
     registration.link_revoked = True
     return registration
 
@@ -300,6 +378,7 @@ def reissue_personal_link(*, registration, actor):
         locked.token_key = key
         locked.link_revoked = False
         locked.save(update_fields=["token_key", "link_revoked", "updated_at"])
+        _audit(AuditAction.LINK_REISSUED, actor, locked)
     registration.token_key, registration.link_revoked = key, False
     return registration
 
@@ -313,6 +392,7 @@ def reissue_ticket(*, registration, actor):
         locked.ticket_version = F("ticket_version") + 1
         locked.save(update_fields=["ticket_version", "updated_at"])
         locked.refresh_from_db(fields=["ticket_version"])
+        _audit(AuditAction.TICKET_REISSUED, actor, locked, details={"ticket_version": locked.ticket_version})
     registration.ticket_version = locked.ticket_version
     return registration
 
@@ -340,16 +420,72 @@ def send_personal_link(*, registration, actor):
         send_mail(gettext("Your link for %(title)s") % {"title": session.title}, body, None, [registration.email])
     except Exception as error:  # SMTP down or refused: tell the officer, write nothing
         raise RegistrationError(gettext("The e-mail could not be sent (%(error)s).") % {"error": error}, code="mail_failed") from error
+    # After the mail left: the record says a personal link went out (to the address on file, not named here).
+    _audit(AuditAction.LINK_SENT, actor, registration)
     return registration
 
 
-def reveal_national_id(*, registration, actor, ip_address=None):
-    """Return the full national ID for central staff, logging the reveal; anyone else is refused."""
+def reveal_national_id(*, registration, actor, reason, ip_address=None):
+    """Return the full national ID ("" when none is on file) for central staff who give a reason; the
+    reveal is logged with the reason (NationalIdReveal). Anyone else, or no reason, is refused.
+
+    Raises RegistrationError: `forbidden`, `reason_required`, `undecryptable` (no configured key opens it)."""
     if actor is None or not is_central(actor):
         raise RegistrationError(gettext("Only central staff can reveal a national ID."), code="forbidden")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise RegistrationError(gettext("Say why you need the full number."), code="reason_required", details={"field": "reason"})
+    try:
+        national_id = registration.decrypt_national_id()
+    except InvalidToken:
+        raise RegistrationError(
+            gettext("This national ID cannot be read with the configured keys. Tell the system administrator (NATIONAL_ID_KEYS)."),
+            code="undecryptable",
+        ) from None
     with transaction.atomic():
-        NationalIdReveal.objects.create(registration=registration, revealed_by=actor, ip_address=ip_address)
-    return registration.national_id
+        NationalIdReveal.objects.create(registration=registration, revealed_by=actor, reason=reason[:500], ip_address=ip_address)
+        _audit(AuditAction.NATIONAL_ID_REVEALED, actor, registration, details={"reason": reason[:300]}, ip_address=ip_address)
+    return national_id
+
+
+@dataclass
+class KeyRotation:
+    rotated: int = 0
+    unreadable: list = field(default_factory=list)  # pks of registrations whose ID no configured key opens
+
+
+def rotate_national_id_keys(*, actor=None, batch_size=500):
+    """Re-encrypt every stored national ID with the newest key (the first of NATIONAL_ID_KEYS) and recompute
+    its keyed hash with NATIONAL_ID_HASH_KEY (docs/DEPLOY.md, "National ID keys"). Batch by batch, each one
+    transaction holding its rows locked, so a correction saved meanwhile is never overwritten. A row no key
+    opens is left as it is and reported. actor None is the command line; a user must be central staff."""
+    if actor is not None and not is_central(actor):
+        raise RegistrationError(gettext("Only central staff can re-encrypt national IDs."), code="forbidden")
+    result = KeyRotation()
+    pks = list(Registration.objects.exclude(national_id_encrypted="").order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch_size):
+        with transaction.atomic():
+            rows = list(
+                Registration.objects.select_for_update()
+                .filter(pk__in=pks[start : start + batch_size])
+                .only("pk", *NATIONAL_ID_COLUMNS)
+                .order_by("pk")
+            )
+            changed = []
+            for registration in rows:
+                if not registration.national_id_encrypted:
+                    continue  # cleared meanwhile
+                try:
+                    digits = decrypt_national_id(registration.national_id_encrypted)
+                    registration.national_id_encrypted = reencrypt_national_id(registration.national_id_encrypted)
+                except InvalidToken:
+                    result.unreadable.append(registration.pk)
+                    continue
+                registration.national_id_hash = hash_national_id(digits)
+                changed.append(registration)
+            Registration.objects.bulk_update(changed, NATIONAL_ID_COLUMNS)
+            result.rotated += len(changed)
+    return result
 
 
 # --- a whole file ---------------------------------------------------------------------------------------
@@ -432,7 +568,13 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
             ):
                 result.already_registered.append((parsed, same.existing))
             else:
-                problems.append(Problem(parsed.row, checked.column("national_id" if same.by_national_id else "first_name"), same.message))
+                problems.append(
+                    Problem(
+                        parsed.row,
+                        checked.column("national_id" if same.by_national_id else "first_name"),
+                        same.message_for(province=province, actor=actor),
+                    )
+                )
         wanted = {}
         for parsed in new_rows:
             if parsed.data.get("role") is not None:
@@ -462,9 +604,7 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
         shared = {"session": session.pk, "province": province.pk, "venue": venue.pk if venue else None, "created_by": actor.pk if actor else None}
         try:
             with transaction.atomic():
-                _insert_rows(
-                    shared, [{**{name: parsed.data.get(name) or "" for name in PERSON_FIELDS}, "role": parsed.data["role"].pk} for parsed in new_rows]
-                )
+                _insert_rows(shared, [{**person_columns({"national_id": "", **parsed.data}), "role": parsed.data["role"].pk} for parsed in new_rows])
         except IntegrityError:
             # Someone registered one of these people between our check and the insert: nothing is written.
             raise ImportRejected(
@@ -478,4 +618,137 @@ def import_participants(*, session, province, content, actor, filename="", dry_r
                     )
                 ]
             ) from None
+        record(
+            action=AuditAction.REGISTRATION_IMPORTED,
+            actor=actor,
+            province=province,
+            summary=_("%(created)s people imported for session %(session)s (%(skipped)s already registered)"),
+            params={"created": len(new_rows), "session": session.pk, "skipped": len(result.already_registered)},
+            details={"session": session.pk, "created": len(new_rows), "skipped": len(result.already_registered)},
+        )
     return result
+
+
+# --- personal data (PDPA): a copy for the person, erasure, retention --------------------------------------
+
+
+def export_personal_data(*, registration, actor, ip_address=None):
+    """Everything Prachum holds about the person (a dict for JSON, registration.personal_data), logged.
+
+    actor None is the person themself, through their personal link. The caller has already scoped the
+    registration: the personal link's own, or one `actor` may see (central staff, the province's office)."""
+    data = personal_data(registration)
+    with transaction.atomic():
+        _audit(
+            AuditAction.PERSONAL_DATA_EXPORTED,
+            actor,
+            registration,
+            details={"by": "staff" if actor is not None else "participant", "sections": sorted(data)},
+            ip_address=ip_address,
+        )
+    return data
+
+
+def _clear_national_id(registration):
+    # Through the model's own API when it has one (the number may be stored encrypted with a lookup hash).
+    if hasattr(registration, "set_national_id"):
+        registration.set_national_id("")
+    else:
+        registration.national_id = ""
+
+
+def _anonymise(registrations, at):
+    """Blank the people of `registrations` (rows locked by the caller's transaction) and tell the apps
+    built on registration to blank theirs. What is counted stays: status, session, province, role,
+    venue, substitution links, timestamps, the check-ins and quiz scores."""
+    for registration in registrations:
+        for name in PERSON_FIELDS:
+            if name != "national_id":
+                setattr(registration, name, "")
+        _clear_national_id(registration)
+        registration.first_name = ANONYMISED_NAME
+        registration.last_name = str(registration.pk)
+        registration.token_key = new_token_key()  # every personal link dies, revoked or not
+        registration.link_revoked = True
+        registration.ticket_version += 1  # and every printed badge
+        registration.anonymised_at = at
+        # Every column: the row is locked, and the national ID may span more than one field.
+        registration.save()
+    anonymise_personal_data.send(sender=Registration, registration_ids=[r.pk for r in registrations], at=at)
+
+
+def anonymise_registration(*, registration, actor, reason, ip_address=None):
+    """Erase one person's data (PDPA s. 33) by anonymising their registration; central staff only, with a reason.
+
+    The registration stays (seats, attendance and training counts stay true). Calling it again for an
+    anonymised registration changes nothing and logs nothing. Raises RegistrationError: `forbidden`,
+    `reason_required`."""
+    if actor is None or not is_central(actor):
+        raise RegistrationError(gettext("Only central staff can erase a person's data."), code="forbidden")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RegistrationError(gettext("Give the reason for erasing this person's data."), code="reason_required", details={"field": "reason"})
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.anonymised_at is not None:
+            return locked
+        _anonymise([locked], timezone.now())
+        _audit(AuditAction.PERSONAL_DATA_ANONYMISED, actor, locked, details={"reason": reason[:300]}, ip_address=ip_address)
+    return locked
+
+
+@dataclass
+class PurgePlan:
+    """Registrations of one session due for anonymisation by the retention rule."""
+
+    session_id: int
+    session_title: str
+    ended_at: object
+    count: int
+
+
+def registrations_due_for_purge(*, ended_before):
+    """Registrations (any status) not yet anonymised whose session ended before `ended_before`."""
+    return Registration.objects.filter(session__ends_at__lt=ended_before, anonymised_at__isnull=True)
+
+
+def plan_purge(*, ended_before):
+    """What purge_personal_data would anonymise, per session, oldest first (reads only)."""
+    rows = (
+        registrations_due_for_purge(ended_before=ended_before)
+        .values("session_id", "session__title", "session__ends_at")
+        .annotate(n=Count("pk"))
+        .order_by("session__ends_at", "session_id")
+    )
+    return [PurgePlan(row["session_id"], row["session__title"], row["session__ends_at"], row["n"]) for row in rows]
+
+
+def purge_personal_data(*, ended_before, actor=None):
+    """Anonymise every registration of the sessions that ended before `ended_before` (the retention
+    rule, docs/PRIVACY.md): one transaction and one audit entry per session. Returns the PurgePlans done.
+
+    actor None is the command line (manage.py purge_personal_data); a user must be central staff."""
+    if actor is not None and not is_central(actor):
+        raise RegistrationError(gettext("Only central staff can erase a person's data."), code="forbidden")
+    done = []
+    for plan in plan_purge(ended_before=ended_before):
+        with transaction.atomic():
+            locked = list(
+                registrations_due_for_purge(ended_before=ended_before)
+                .filter(session_id=plan.session_id)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+            )
+            if not locked:
+                continue
+            at = timezone.now()
+            _anonymise(locked, at)
+            record(
+                action=AuditAction.PERSONAL_DATA_PURGED,
+                actor=actor,
+                summary=_("%(count)s registrations of session %(session)s anonymised: the retention period ended"),
+                params={"count": len(locked), "session": plan.session_id},
+                details={"session": plan.session_id, "count": len(locked), "ended_before": ended_before.isoformat()},
+            )
+        done.append(PurgePlan(plan.session_id, plan.session_title, plan.ended_at, len(locked)))
+    return done

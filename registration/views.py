@@ -4,23 +4,21 @@ Views parse input, check permission through the selectors, call one service and 
 """
 
 import hashlib
-import os
-import time
-import uuid
-from pathlib import Path
 
-from django.conf import settings
+from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from meetings.audit import client_ip, record_list_export
 from meetings.errors import add_error_message, add_form_error
 from meetings.exports import XLSX_TYPE, csv_response, download_response, xlsx_response
 from meetings.models import Province, RoleCategory
@@ -29,9 +27,12 @@ from meetings.permissions import is_central, staff_required, user_province
 from meetings.qr import qr_png_data_uri, qr_svg
 from meetings.selectors import get_session_for_user
 from meetings.views import calendar_response
+from registration import staging
 from registration.errors import ImportFileError, ImportRejected, RegistrationError
 from registration.forms import (
+    AnonymiseForm,
     ImportUploadForm,
+    NationalIdRevealForm,
     ParticipantForm,
     ProvinceChoiceForm,
     RegistrationFilterForm,
@@ -48,9 +49,11 @@ from registration.selectors import (
     roles_with_seats,
 )
 from registration.services import (
+    anonymise_registration,
     can_change,
     cancel_registration,
     check_can_change,
+    export_personal_data,
     import_participants,
     register_participant,
     reissue_personal_link,
@@ -61,9 +64,11 @@ from registration.services import (
     substitute_registration,
     update_participant,
 )
+from registration.thai_id import decrypt_file, encrypt_file
 
 IMPORT_SALT = "prachum.registration.import-preview"
-IMPORT_MAX_AGE = 60 * 60  # an officer has an hour between preview and confirm
+IMPORT_MAX_AGE = staging.MAX_AGE  # an officer has an hour between preview and confirm
+PREVIEW_PROBLEMS = 200  # a refused file's page lists this many problems, and counts the rest
 PAGE_SIZE = 50
 
 
@@ -151,7 +156,8 @@ EXPORT_FIELDS = (
 
 
 def _export_headers():
-    labels = {name: str(Registration._meta.get_field(name).verbose_name) for name, _ in EXPORT_FIELDS}
+    labels = {name: str(Registration._meta.get_field(name).verbose_name) for name, _ in EXPORT_FIELDS if name != "national_id"}
+    labels["national_id"] = gettext("national ID")  # stored encrypted: not a field of its own
     return [gettext("No."), *[labels[name] for name, _ in EXPORT_FIELDS]]
 
 
@@ -159,17 +165,42 @@ def _export_headers():
 def registration_export(request, session_pk, fmt):
     """The filtered list as XLSX or CSV; national IDs masked, formula-like cells neutralised."""
     session = _session(request, session_pk)
-    _form, registrations, _filters = _filtered(request, session)
+    _form, registrations, filters = _filtered(request, session)
+    registrations = list(registrations)
     rows = ([n, *[getter(r) for _name, getter in EXPORT_FIELDS]] for n, r in enumerate(registrations, start=1))
     filename = f"registrations-{session.pk}.{fmt}"
     if fmt == "csv":
-        return csv_response(_export_headers(), rows, filename)
-    return xlsx_response(_export_headers(), rows, filename, sheet_title=gettext("Registrations"))
+        response = csv_response(_export_headers(), rows, filename)
+    else:
+        response = xlsx_response(_export_headers(), rows, filename, sheet_title=gettext("Registrations"))
+    record_list_export(
+        request,
+        kind=f"registrations.{fmt}",
+        session=session,
+        count=len(registrations),
+        province=filters.get("province"),
+        details=_filters_for_log(filters),
+    )
+    return response
+
+
+def _filters_for_log(filters):
+    """The list's filters as the audit log keeps them: codes, and whether a search was typed (not what:
+    a search is often a name)."""
+    return {
+        "filters": {
+            "province": filters["province"].code if filters.get("province") else "",
+            "role": filters["role"].code if filters.get("role") else "",
+            "status": filters.get("status") or "",
+            "search": bool(filters.get("q")),
+        }
+    }
 
 
 # --- one person -----------------------------------------------------------------------------------------
 
 
+@sensitive_post_parameters("national_id")
 @staff_required
 def registration_create(request, session_pk):
     session = _session(request, session_pk)
@@ -208,7 +239,7 @@ def registration_detail(request, session_pk, pk):
     return _render_detail(request, session, registration)
 
 
-def _render_detail(request, session, registration, revealed_id=None, status=200):
+def _render_detail(request, session, registration, revealed_id=None, reveal_form=None, status=200):
     has_link = registration.status == RegistrationStatus.ACTIVE and not registration.link_revoked
     url = registration.get_personal_url() if has_link else ""
     return render(
@@ -220,7 +251,8 @@ def _render_detail(request, session, registration, revealed_id=None, status=200)
             "personal_url": url,
             "qr": qr_svg(url) if url else "",
             "revealed_id": revealed_id,
-            "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE,
+            "reveal_form": reveal_form or NationalIdRevealForm(),
+            "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE and registration.anonymised_at is None,
             "is_central": is_central(request.user),
             "replaced_by": getattr(registration, "replaced_by", None) if registration.status == RegistrationStatus.SUBSTITUTED else None,
         },
@@ -281,17 +313,28 @@ def registration_send_link(request, session_pk, pk):
 @require_POST
 @staff_required
 def registration_reveal_id(request, session_pk, pk):
-    """Central staff only: show the full national ID once, in this response; the reveal is logged."""
+    """Central staff only, with a reason: show the full national ID once, in this response; the reveal
+    and its reason are logged."""
     session = _session(request, session_pk)
     registration = get_registration_for_user(request.user, session, pk)
     if not is_central(request.user):
         raise PermissionDenied
-    national_id = reveal_national_id(registration=registration, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    form = NationalIdRevealForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, session, registration, reveal_form=form, status=400)
+    try:
+        national_id = reveal_national_id(
+            registration=registration, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
+        )
+    except RegistrationError as error:
+        add_form_error(form, error)
+        return _render_detail(request, session, registration, reveal_form=form, status=400)
     response = _render_detail(request, session, registration, revealed_id=national_id or "-")
     response["Cache-Control"] = "no-store"
     return response
 
 
+@sensitive_post_parameters("national_id")
 @staff_required
 def registration_edit(request, session_pk, pk):
     """Correct a person's details (a typo in a name, a new phone); role and province stay."""
@@ -318,6 +361,7 @@ def registration_edit(request, session_pk, pk):
     )
 
 
+@sensitive_post_parameters("national_id")
 @staff_required
 def registration_substitute(request, session_pk, pk):
     session = _session(request, session_pk)
@@ -345,36 +389,69 @@ def registration_substitute(request, session_pk, pk):
     )
 
 
+# --- a person's data (PDPA) ----------------------------------------------------------------------------
+
+
+def _personal_data_response(data, registration):
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="personal-data-{registration.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@staff_required
+def registration_personal_data(request, session_pk, pk):
+    """Everything Prachum holds about one person, as a JSON file (the person's right of access, asked
+    through the office): central staff, or the office of the person's province. Logged."""
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    data = export_personal_data(registration=registration, actor=request.user, ip_address=client_ip(request))
+    return _personal_data_response(data, registration)
+
+
+@staff_required
+def registration_anonymise(request, session_pk, pk):
+    """Erase a person's data (anonymise the registration): central staff only, with a reason; logged."""
+    session = _session(request, session_pk)
+    registration = get_registration_for_user(request.user, session, pk)
+    if not is_central(request.user):
+        raise PermissionDenied
+    form = AnonymiseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                anonymise_registration(
+                    registration=registration, actor=request.user, reason=form.cleaned_data["reason"], ip_address=client_ip(request)
+                )
+            except RegistrationError as error:
+                add_form_error(form, error)
+            else:
+                messages.success(request, gettext("The person's data is erased. The registration stays, without it, so that the counts stay true."))
+                return redirect(_detail_url(registration))
+        status = 400
+    return render(request, "registration/anonymise.html", {"session": session, "registration": registration, "form": form}, status=status)
+
+
 # --- bulk import ----------------------------------------------------------------------------------------
 
 
-def _staging_dir():
-    # Only this service's user may read the staged lists (personal data).
-    folder = Path(settings.IMPORT_STAGING_DIR)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+def _problems_context(problems):
+    """The first PREVIEW_PROBLEMS problems of a refused import for the page, and how many more there are."""
+    return {"problems": problems[:PREVIEW_PROBLEMS], "more_problems": max(0, len(problems) - PREVIEW_PROBLEMS)}
 
 
-def _stage_upload(content):
-    folder = _staging_dir()
-    cutoff = time.time() - 2 * IMPORT_MAX_AGE
-    for old in folder.glob("*.upload"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
-    name = uuid.uuid4().hex
-    # Readable by this service's user only (personal data), whatever the umask.
-    with os.fdopen(os.open(folder / f"{name}.upload", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as staged:
-        staged.write(content)
-    return name
-
-
-def _staged_path(name):
-    if not name.isalnum():
+def _import_payload(request, session):
+    """The signed preview id of an import page's form: its payload, or None when it is expired or not valid;
+    404 for another user's or another session's preview."""
+    try:
+        payload = signing.loads(request.POST.get("upload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if payload.get("s") != session.pk or payload.get("u") != request.user.pk:
         raise Http404
-    return _staging_dir() / f"{name}.upload"
+    return payload
 
 
 @staff_required
@@ -413,16 +490,19 @@ def registration_import(request, session_pk):
         result = import_participants(session=session, province=province, content=content, filename=upload.name, actor=request.user, dry_run=True)
     except ImportRejected as rejected:
         add_error_message(request, rejected)
-        context.update({"problems": rejected.details["problems"], "filename": upload.name})
+        context.update({**_problems_context(rejected.details["problems"]), "filename": upload.name})
         return render(request, "registration/import_preview.html", context, status=400)
     except RegistrationError as error:
         add_form_error(form, error)
         return render(request, "registration/import.html", context, status=400)
-    staged = _stage_upload(content)
-    signed = signing.dumps(
-        {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk, "h": hashlib.sha256(content).hexdigest()},
-        salt=IMPORT_SALT,
-    )
+    signed = ""
+    if result.created:  # else there is nothing to confirm, and nothing to keep
+        # Encrypted, as the national IDs in it are in the database.
+        staged = staging.stage(encrypt_file(content))
+        signed = signing.dumps(
+            {"f": staged, "s": session.pk, "p": province.code, "u": request.user.pk, "h": hashlib.sha256(content).hexdigest()},
+            salt=IMPORT_SALT,
+        )
     context.update({"result": result, "signed": signed, "filename": upload.name, "preview_rows": result.created[:200]})
     return render(request, "registration/import_preview.html", context)
 
@@ -432,22 +512,21 @@ def registration_import(request, session_pk):
 def registration_import_confirm(request, session_pk):
     """Import the staged file named by the signed id; the rows are read again from the server's copy."""
     session = _session(request, session_pk)
-    try:
-        payload = signing.loads(request.POST.get("upload", ""), salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
+    payload = _import_payload(request, session)
+    if payload is None:
         add_error_message(
             request, ImportFileError(gettext("This preview has expired or is not valid. Upload the file again."), code="preview_expired")
         )
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
-    if payload.get("s") != session.pk or payload.get("u") != request.user.pk:
-        raise Http404
     province = _acting_province(request, payload.get("p")) if is_central(request.user) else user_province(request.user)
     if province is None or province.code != payload.get("p"):
         raise Http404
-    path = _staged_path(str(payload.get("f", "")))
+    name = str(payload.get("f", ""))
     try:
-        content = path.read_bytes()
-    except OSError:
+        content = decrypt_file(staging.read_staged(name))
+    except ValueError:
+        raise Http404 from None
+    except (OSError, InvalidToken):
         add_error_message(
             request, ImportFileError(gettext("This preview was already imported or has expired. Upload the file again."), code="preview_used")
         )
@@ -457,18 +536,22 @@ def registration_import_confirm(request, session_pk):
     try:
         result = import_participants(session=session, province=province, content=content, actor=request.user)
     except ImportRejected as rejected:
-        # Something changed since the preview (a seat taken, a person registered elsewhere): show why.
+        # Something changed since the preview (a seat taken, a person registered elsewhere): show why. The
+        # file is spent: a corrected one must be uploaded.
+        staging.discard(name)
         add_error_message(request, rejected)
         return render(
             request,
             "registration/import_preview.html",
-            {"session": session, "province": province, "problems": rejected.details["problems"]},
+            {"session": session, "province": province, **_problems_context(rejected.details["problems"])},
             status=400,
         )
     except RegistrationError as error:
+        staging.discard(name)
         add_error_message(request, error)
         return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
-    path.unlink(missing_ok=True)
+    # (Anything else, such as the database being away, keeps the file for another try until it expires.)
+    staging.discard(name)
     messages.success(
         request,
         gettext("Imported %(created)s people for %(province)s; %(skipped)s were already registered and were skipped.")
@@ -478,15 +561,38 @@ def registration_import_confirm(request, session_pk):
     return redirect(f"{url}?province={province.code}" if is_central(request.user) else url)
 
 
+@require_POST
+@staff_required
+def registration_import_cancel(request, session_pk):
+    """Delete the staged file of a preview the officer does not import."""
+    session = _session(request, session_pk)
+    payload = _import_payload(request, session)
+    if payload is not None:
+        try:
+            staging.discard(str(payload.get("f", "")))
+        except ValueError:
+            raise Http404 from None
+        messages.info(request, gettext("The uploaded file is deleted; nobody was imported."))
+    return redirect(reverse("registration:import", kwargs={"session_pk": session.pk}))
+
+
 # --- printables -----------------------------------------------------------------------------------------
+
+
+def _printable_province(request):
+    """The one province central staff chose for a PDF (?province=TH-52), or None for all of them."""
+    code = request.GET.get("province", "")
+    if is_central(request.user) and code and code != "all":
+        return get_object_or_404(Province, code=code)
+    return None
 
 
 def _printable_registrations(request, session):
     """Active registrations for a PDF: an officer's province; central staff choose one province or all."""
     registrations = get_registrations_for_user(request.user, session).active()
-    code = request.GET.get("province", "")
-    if is_central(request.user) and code and code != "all":
-        registrations = registrations.filter(province=get_object_or_404(Province, code=code))
+    province = _printable_province(request)
+    if province is not None:
+        registrations = registrations.filter(province=province)
     return registrations.in_list_order()
 
 
@@ -514,15 +620,18 @@ def badge_context(session, registrations):
 @staff_required
 def registration_badges(request, session_pk):
     session = _session(request, session_pk)
-    pdf = render_pdf("registration/badges_pdf.html", badge_context(session, _printable_registrations(request, session)))
+    registrations = list(_printable_registrations(request, session))
+    pdf = render_pdf("registration/badges_pdf.html", badge_context(session, registrations))
+    record_list_export(request, kind="badges.pdf", session=session, count=len(registrations), province=_printable_province(request))
     return pdf_response(pdf, f"badges-{session.pk}.pdf")
 
 
 @staff_required
 def registration_list_pdf(request, session_pk):
     session = _session(request, session_pk)
-    groups = _by_province(_printable_registrations(request, session))
-    pdf = render_pdf("registration/list_pdf.html", {"session": session, "groups": groups})
+    registrations = list(_printable_registrations(request, session))
+    pdf = render_pdf("registration/list_pdf.html", {"session": session, "groups": _by_province(registrations)})
+    record_list_export(request, kind="registrations.pdf", session=session, count=len(registrations), province=_printable_province(request))
     return pdf_response(pdf, f"registrations-{session.pk}.pdf")
 
 
@@ -553,6 +662,14 @@ def personal_page(request, token):
     # Remembered on this phone so that scanning a venue's check-in QR needs only a tap.
     remember_personal_token(response, token)
     return response
+
+
+@never_cache
+def personal_data_download(request, token):
+    """The person's own data as a JSON file, from their personal page (PDPA s. 30); logged."""
+    registration = get_registration_by_token(token)
+    data = export_personal_data(registration=registration, actor=None, ip_address=client_ip(request))
+    return _personal_data_response(data, registration)
 
 
 def personal_calendar(request, token):

@@ -42,8 +42,9 @@ class AttachmentForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        # The request that carries it is refused above settings.UPLOAD_MAX_BYTES already (config/body_limit.py).
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(max)d MB.") % {"max": settings.UPLOAD_MAX_BYTES // (1024 * 1024)})
         return upload
 
 

@@ -7,17 +7,17 @@ correct choices ("2", or "1,3" for multiple choice). A true/false row may leave 
 they become ถูก / ผิด.
 """
 
-import io
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
+from meetings.spreadsheets import SpreadsheetTooLarge, max_rows, xlsx_rows
 from training.models import QuestionKind
 from training.models.quizzes import check_question
 
 MAX_CHOICES = 6
+WIDTH = 3 + MAX_CHOICES + 2  # order, type, question, the choices, correct, explanation
 TRUE_FALSE_CHOICES = ("ถูก", "ผิด")
 KIND_ALIASES = {
     "single": QuestionKind.SINGLE,
@@ -71,55 +71,57 @@ def parse_questions_xlsx(uploaded_file):
     if size is not None and size > settings.IMPORT_MAX_BYTES:
         return [], [(0, _("The file is larger than %(max)d MB.") % {"max": settings.IMPORT_MAX_BYTES // (1024 * 1024)})]
     try:
-        data = uploaded_file.read()
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Row 1 is the header row.
+        sheet = [(number, values) for number, values in xlsx_rows(uploaded_file.read(), limit=max_rows(), data_only=True) if number > 1]
+    except SpreadsheetTooLarge as error:
+        return [], [(0, error.message)]
     except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException: not an .xlsx workbook
         return [], [(0, _("The file is not an Excel workbook (.xlsx)."))]
-    sheet = workbook.worksheets[0]
     rows, errors = [], []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        values = list(values) + [None] * (3 + MAX_CHOICES + 2)
-        if number == 1:
-            continue  # the header row
-        cells = [_text(v) for v in values[: 3 + MAX_CHOICES + 2]]
-        if not any(cells):
-            continue
-        kind_raw, text = cells[1].lower(), cells[2]
-        raw_choices = cells[3 : 3 + MAX_CHOICES]
-        correct_raw, explanation = cells[3 + MAX_CHOICES], cells[4 + MAX_CHOICES]
-        kind = KIND_ALIASES.get(kind_raw)
-        row_errors = []
-        if kind is None:
-            row_errors.append(_("unknown type “%(value)s” (use single, multiple or truefalse)") % {"value": cells[1]})
-        if not text:
-            row_errors.append(_("the question is empty"))
-        choices = [c for c in raw_choices if c]
-        if any(not c for c in raw_choices[: len(choices)]):
-            row_errors.append(_("a choice column is empty between two choices"))
-        if kind == QuestionKind.TRUE_FALSE and not choices:
-            choices = list(TRUE_FALSE_CHOICES)
-        correct_numbers = set()
-        for part in correct_raw.replace(";", ",").replace(" ", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if kind == QuestionKind.TRUE_FALSE and part.lower() in ("ถูก", "true", "จริง"):
-                part = "1"
-            elif kind == QuestionKind.TRUE_FALSE and part.lower() in ("ผิด", "false", "เท็จ"):
-                part = "2"
-            if not part.isdigit() or not 1 <= int(part) <= len(choices):
-                row_errors.append(_("the correct answer “%(value)s” is not a choice number") % {"value": part})
-                continue
-            correct_numbers.add(int(part))
-        if not correct_raw:
-            row_errors.append(_("the correct answer is missing"))
-        pairs = [(c, i in correct_numbers) for i, c in enumerate(choices, start=1)]
-        if kind is not None and not row_errors:
-            row_errors.extend(check_question(kind, pairs))
-        if len(text) > 5000 or any(len(c) > 500 for c in choices):
-            row_errors.append(_("a text is too long"))
-        if row_errors:
-            errors.append((number, "; ".join(str(e) for e in row_errors)))
-        else:
-            rows.append(QuestionRow(kind=kind, text=text, explanation=explanation, choices=pairs))
+    for number, values in sheet:
+        cells = [_text(v) for v in values[:WIDTH]] + [""] * (WIDTH - len(values))
+        if any(cells):
+            _check_row(number, cells, rows, errors)
     return rows, errors
+
+
+def _check_row(number, cells, rows, errors):
+    """Check one row of the sheet; append a QuestionRow to `rows` or (number, message) to `errors`."""
+    kind_raw, text = cells[1].lower(), cells[2]
+    raw_choices = cells[3 : 3 + MAX_CHOICES]
+    correct_raw, explanation = cells[3 + MAX_CHOICES], cells[4 + MAX_CHOICES]
+    kind = KIND_ALIASES.get(kind_raw)
+    row_errors = []
+    if kind is None:
+        row_errors.append(_("unknown type “%(value)s” (use single, multiple or truefalse)") % {"value": cells[1]})
+    if not text:
+        row_errors.append(_("the question is empty"))
+    choices = [c for c in raw_choices if c]
+    if any(not c for c in raw_choices[: len(choices)]):
+        row_errors.append(_("a choice column is empty between two choices"))
+    if kind == QuestionKind.TRUE_FALSE and not choices:
+        choices = list(TRUE_FALSE_CHOICES)
+    correct_numbers = set()
+    for part in correct_raw.replace(";", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if kind == QuestionKind.TRUE_FALSE and part.lower() in ("ถูก", "true", "จริง"):
+            part = "1"
+        elif kind == QuestionKind.TRUE_FALSE and part.lower() in ("ผิด", "false", "เท็จ"):
+            part = "2"
+        if not part.isdigit() or not 1 <= int(part) <= len(choices):
+            row_errors.append(_("the correct answer “%(value)s” is not a choice number") % {"value": part})
+            continue
+        correct_numbers.add(int(part))
+    if not correct_raw:
+        row_errors.append(_("the correct answer is missing"))
+    pairs = [(c, i in correct_numbers) for i, c in enumerate(choices, start=1)]
+    if kind is not None and not row_errors:
+        row_errors.extend(check_question(kind, pairs))
+    if len(text) > 5000 or any(len(c) > 500 for c in choices):
+        row_errors.append(_("a text is too long"))
+    if row_errors:
+        errors.append((number, "; ".join(str(e) for e in row_errors)))
+    else:
+        rows.append(QuestionRow(kind=kind, text=text, explanation=explanation, choices=pairs))

@@ -37,8 +37,9 @@ def shared_database_url():
 class ProductionServer:
     """`uvicorn config.asgi:application`, as docs/DEPLOY.md runs it, one worker, on a free port."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, access_log=False):
         self.port = free_port()
+        self.access_log = access_log
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -64,7 +65,7 @@ class ProductionServer:
                 str(self.port),
                 "--lifespan",
                 "off",
-                "--no-access-log",
+                *([] if self.access_log else ["--no-access-log"]),
             ],
             cwd=ROOT,
             env=self.env,

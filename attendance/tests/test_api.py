@@ -4,6 +4,7 @@ import pytest
 
 from attendance.models import CheckIn, CheckInEvent, ScannerDevice
 from attendance.services import issue_scanner_device, revoke_scanner_device
+from attendance.tests.checkins import record_checkin
 from meetings.tests.factories import make_session, make_venue
 from registration.tests.factories import make_registration
 
@@ -112,6 +113,39 @@ def test_stats_are_limited_to_the_devices_session(client, device, attendee, open
     assert body["on_time"] == 1 and body["late"] == 0 and body["percent"] == 50.0
 
 
+def test_device_stats_count_only_the_people_expected_at_its_venue(client, device, attendee, chiangmai_attendee, lampang_venue, chiangmai_venue):
+    """No national totals for a device: Chiang Mai's people are neither counted nor named."""
+    make_registration(attendee.session, "TH-50", venue=chiangmai_venue)
+    record_checkin(chiangmai_attendee, venue=chiangmai_venue)
+    record_checkin(attendee, venue=lampang_venue)
+    body = client.get("/api/stats", **auth(device)).json()
+    assert (body["venue_id"], body["registered"], body["checked_in"], body["venue_checked_in"]) == (lampang_venue.pk, 1, 1, 1)
+    assert body["percent"] == 100.0 and sum(role["registered"] for role in body["roles"]) == 1
+
+
+def test_device_stats_count_a_guest_checked_in_here_only_as_present_at_the_venue(client, device, chiangmai_attendee, lampang_venue):
+    record_checkin(chiangmai_attendee, venue=lampang_venue)  # recorded "at another venue"
+    body = client.get("/api/stats", **auth(device)).json()
+    assert (body["registered"], body["checked_in"], body["venue_checked_in"]) == (0, 0, 1)
+
+
+def test_device_lookup_of_someone_expected_at_another_venue_answers_as_an_unknown_code(client, device, chiangmai_attendee):
+    unknown = client.get("/api/registrations/lookup", {"code": "not a code"}, **auth(device))
+    for code in (chiangmai_attendee.get_personal_url(), chiangmai_attendee.get_ticket()):
+        elsewhere = client.get("/api/registrations/lookup", {"code": code}, **auth(device))
+        assert (elsewhere.status_code, elsewhere.json()) == (unknown.status_code, unknown.json())
+        assert "บุญมี" not in elsewhere.content.decode()
+    assert unknown.status_code == 400 and unknown.json()["code"] == "unknown_token"
+
+
+def test_device_lookup_of_a_revoked_link_expected_elsewhere_is_unknown_too(client, device, chiangmai_attendee):
+    """Whether somebody else's link was revoked is not a device's to learn either."""
+    chiangmai_attendee.link_revoked = True
+    chiangmai_attendee.save(update_fields=["link_revoked"])
+    response = client.get("/api/registrations/lookup", {"code": chiangmai_attendee.get_personal_url()}, **auth(device))
+    assert response.status_code == 400 and response.json()["code"] == "unknown_token"
+
+
 def test_device_info(client, device):
     body = client.get("/api/device", **auth(device)).json()
     assert body["venue_id"] == device.venue_id and body["name"] == "โต๊ะลงทะเบียน 1"
@@ -141,3 +175,15 @@ def test_device_of_another_session_cannot_check_in_here(client, attendee, lampan
     )
     assert response.status_code == 400 and response.json()["code"] == "wrong_session"
     assert not CheckIn.objects.exists()
+
+
+def test_a_ticket_check_in_reads_the_device_and_the_person_and_writes_two_rows(client, device, attendee, django_assert_num_queries):
+    """The hot path stays lean: no join for province and role (the process's reference cache), no
+    lazy load of a column the scan did not read (attendance.services.SCAN_FIELDS, DEVICE_FIELDS).
+    Queries: the device, the person, the check-in and its audit event inside a savepoint (the test's
+    transaction turns the atomic block into one); the device was used a moment ago, so no touch."""
+    other = make_registration(attendee.session, province_code="TH-52", first_name="สมหญิง")
+    assert post_checkin(client, device, other.get_ticket(), "warm-up").status_code == 201  # fills the reference cache
+    with django_assert_num_queries(6):
+        response = post_checkin(client, device, attendee.get_ticket(), "n-queries")
+    assert response.status_code == 201 and response.json()["registration"]["name"] == "นายสมศรี มีสุข"

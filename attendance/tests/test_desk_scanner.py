@@ -62,6 +62,15 @@ def test_search_by_name_and_phone(client, lampang_officer, lampang_venue, attend
     assert client.get(url, {"q": "ส"}).json()["results"] == []
 
 
+def test_scanner_search_shows_phones_masked(client, lampang_officer, lampang_venue, attendee):
+    # A desk checks people in; it needs to tell two namesakes apart, not to call them: the last four digits.
+    client.force_login(lampang_officer)
+    url = f"/sessions/{lampang_venue.session_id}/venues/{lampang_venue.pk}/search/"
+    response = client.get(url, {"q": attendee.first_name})
+    [row] = response.json()["results"]
+    assert attendee.phone not in response.content.decode() and row["phone_tail"] == attendee.phone[-4:]
+
+
 def test_manual_search_checkin_button(client, lampang_officer, lampang_venue, attendee):
     client.force_login(lampang_officer)
     body = post_json(client, scan_url(lampang_venue), {"registration_id": attendee.pk, "nonce": "m1"}).json()

@@ -30,7 +30,9 @@ def test_dashboard_page_shows_snapshot_and_live_update(services):
     lampang = make_venue(session, "TH-52")
     registration = make_registration(session, "TH-52", venue=lampang, first_name="จอภาพ", last_name="ทดสอบ")
     _device, token = issue_scanner_device(venue=lampang, name="โต๊ะ 1", actor=None)
-    make_registration(session, "TH-50")
+    bangkok = make_venue(session, "TH-10")
+    second = make_registration(session, "TH-10", venue=bangkok, first_name="กรุงเทพ", last_name="ทดสอบ")
+    _device, bangkok_token = issue_scanner_device(venue=bangkok, name="โต๊ะ 2", actor=None)
     cookie_value = session_cookie_value(make_user("tv", kind="central"))
 
     # DEBUG=1 only so whitenoise serves the static files from the apps, without collectstatic.
@@ -50,16 +52,28 @@ def test_dashboard_page_shows_snapshot_and_live_update(services):
                 expect(page.locator("h1")).to_contain_text(session.title)
                 expect(page.get_by_text("ทั้งประเทศ")).to_be_visible()
 
-                # A scanner device checks the person in on the server, through the API.
-                body = json.dumps({"code": registration.get_ticket(), "nonce": "n-1"}).encode()
-                headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-                request = urllib.request.Request(base + "/api/checkins", data=body, headers=headers)
-                with urllib.request.urlopen(request, timeout=15) as response:
-                    assert json.loads(response.read())["code"] == "ok"
+                def check_in(person, device_token, nonce):
+                    # A scanner device checks the person in on the server, through the API.
+                    body = json.dumps({"code": person.get_ticket(), "nonce": nonce}).encode()
+                    headers = {"Authorization": f"Bearer {device_token}", "Content-Type": "application/json"}
+                    request = urllib.request.Request(base + "/api/checkins", data=body, headers=headers)
+                    with urllib.request.urlopen(request, timeout=15) as response:
+                        assert json.loads(response.read())["code"] == "ok"
 
+                check_in(registration, token, "n-1")
                 expect(page.locator("[data-total=checked_in]")).to_have_text("1", timeout=15000)
                 expect(page.locator("[data-total=percent]")).to_have_text("50.0")
                 expect(page.locator("#live-feed")).to_contain_text("นายจอภาพ ทดสอบ")
                 expect(page.locator('#live-provinces tr[data-code="TH-52"]')).to_have_class("rate-4")
+                expect(page.locator('#live-provinces tr[data-code="TH-10"]')).to_have_class("rate-0")
+
+                # The next message is a patch naming Bangkok's row only: the page keeps Lampang's.
+                check_in(second, bangkok_token, "n-2")
+                expect(page.locator("[data-total=checked_in]")).to_have_text("2", timeout=15000)
+                expect(page.locator("[data-total=percent]")).to_have_text("100.0")
+                expect(page.locator('#live-provinces tr[data-code="TH-10"]')).to_have_class("rate-4")
+                expect(page.locator('#live-provinces tr[data-code="TH-52"]')).to_have_class("rate-4")
+                expect(page.locator("#live-provinces tr")).to_have_count(77)
+                expect(page.locator("#live-feed")).to_contain_text("นายกรุงเทพ ทดสอบ")
             finally:
                 browser.close()

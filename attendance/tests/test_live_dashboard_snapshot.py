@@ -13,6 +13,7 @@ from attendance.groups import attendance_group
 from attendance.models import CheckIn
 from attendance.selectors import FEED_SIZE, dashboard_view, get_attendance_snapshot
 from attendance.tests.checkins import record_checkin
+from attendance.tests.sockets import screen_state
 from meetings.tests.factories import make_session, make_user, make_venue
 from registration.services import cancel_registration
 from registration.tests.factories import make_registration
@@ -162,3 +163,45 @@ def test_checkin_is_kept_when_the_channel_layer_is_down(morning, settings, caplo
     assert len(callbacks) == 1
     assert CheckIn.objects.filter(registration=registration).exists()
     assert "lost the channel layer" in caplog.text
+
+
+# --- patches: a screen gets what changed since the read it shows ---------------------------------
+
+
+def test_a_patch_names_only_the_rows_that_changed(morning):
+    before = build_dashboard_payloads(morning.pk, {None, "TH-52"})
+    newcomer = make_registration(morning, "TH-50", role_code="provincial_officer")
+    record_checkin(newcomer, at=LATE + datetime.timedelta(minutes=1))
+    after = build_dashboard_payloads(morning.pk, {None, "TH-52"})
+
+    kind, text = after.message_for(None, before)
+    patch = json.loads(text)
+    assert kind == "patch"
+    assert patch["totals"]["checked_in"] == 4 and patch["totals"]["registered"] == 7
+    assert [row["code"] for row in patch["provinces"]] == ["TH-50"]
+    assert [row["code"] for row in patch["roles"]] == ["provincial_officer"]
+    assert patch["latest"][0]["name"] == newcomer.full_name
+    assert len(text) < len(after.for_province(None)) / 3
+
+    # Lampang's screen shows nothing that changed: nothing is sent to it.
+    assert after.message_for("TH-52", before) == ("patch", None)
+    # A screen showing no read of this process, or another scope, gets the whole view.
+    assert after.message_for(None, None) == ("update", after.for_province(None))
+
+
+def test_a_patch_folded_into_the_view_it_starts_from_gives_the_new_view(morning):
+    before = build_dashboard_payloads(morning.pk, {None})
+    record_checkin(make_registration(morning, "TH-50"), at=LATE)
+    after = build_dashboard_payloads(morning.pk, {None})
+    kind, text = after.message_for(None, before)
+    folded = screen_state([{"type": "snapshot", "data": before.views[None]}, {"type": kind, "data": json.loads(text)}])
+    assert folded == json.loads(after.for_province(None))
+
+
+def test_rows_that_come_or_go_need_the_whole_view():
+    session = make_session(starts_at=START)
+    record_checkin(make_registration(session, "TH-52"), at=EARLY)
+    before = build_dashboard_payloads(session.pk, {None})
+    make_registration(session, "TH-50", role_code="provincial_officer")  # a new role row
+    after = build_dashboard_payloads(session.pk, {None})
+    assert after.message_for(None, before) == ("update", after.for_province(None))

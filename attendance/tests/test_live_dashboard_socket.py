@@ -15,8 +15,9 @@ from django.utils import timezone
 from attendance import broadcast
 from attendance.broadcast import close_attendance_relay, flush_attendance_broadcasts, notify_attendance
 from attendance.models import CheckIn
+from attendance.socket_access import close_socket_warden
 from attendance.tests.checkins import record_checkin
-from attendance.tests.sockets import communicator, session_cookie_for
+from attendance.tests.sockets import communicator, screen_state, session_cookie_for
 from meetings.models import SessionStatus
 from meetings.tests.factories import make_session
 from registration.models import Registration
@@ -37,6 +38,7 @@ async def _relay_closed_after_the_test():
     listening on the channel layer (the loop closes after the test)."""
     yield
     await close_attendance_relay()
+    await close_socket_warden()
 
 
 @pytest.fixture
@@ -174,7 +176,7 @@ async def test_update_is_sent_after_commit_and_not_before(live_session, central_
 
     assert await check_in_and_look_before_commit() is True
     message = await ws.receive_json_from(timeout=5)
-    assert message["type"] == "update"
+    assert message["type"] == "patch"  # what changed since the snapshot the screen shows
     assert message["data"]["totals"]["checked_in"] == 1
     assert message["data"]["latest"][0]["name"] == "นายสมชาย ลำปางดี"
     await ws.disconnect()
@@ -206,17 +208,18 @@ async def test_rolled_back_checkin_is_never_broadcast(live_session, central_orga
 
 async def test_provincial_screen_never_sees_other_provinces(live_session, lampang_officer, django_capture_on_commit_callbacks):
     ws = await connected(live_session.pk, lampang_officer)
-    await ws.receive_json_from()
+    snapshot = await ws.receive_json_from()
     await check_in(live_session, "สมศักดิ์", django_capture_on_commit_callbacks)  # Chiang Mai
     await check_in(live_session, "สมชาย", django_capture_on_commit_callbacks)  # Lampang
     await flush_attendance_broadcasts()
     messages = await drain(ws)
-    assert messages, "the Lampang screen got no update"
+    # Chiang Mai's check-in changed nothing this screen shows: it hears only of Lampang's.
+    assert [m["type"] for m in messages] == ["patch"], messages
     for message in messages:
         assert [p["code"] for p in message["data"]["provinces"]] == ["TH-52"]
         assert all(item["province"] == "TH-52" for item in message["data"]["latest"])
         assert "เชียงใหม่ดี" not in str(message)
-    final = messages[-1]["data"]
+    final = screen_state([snapshot, *messages])
     assert final["totals"]["checked_in"] == 1
     assert final["roles"] == [
         {"code": "provincial_officer", "registered": 1, "checked_in": 0, "percent": 0.0},
@@ -298,21 +301,26 @@ async def test_screens_share_one_member_of_the_sessions_group(
     live_session, central_organiser, lampang_officer, django_capture_on_commit_callbacks, monkeypatch
 ):
     """However many screens a process holds, the channel layer sees one member for it (its relay),
-    so a change costs the layer one message per process, not one per screen."""
+    so a change costs the layer one message per process, not one per screen. The same holds for
+    the users' groups (closing sockets on logout): one member per user and process."""
     from channels.layers import get_channel_layer
 
-    from attendance.groups import attendance_group
+    from attendance.groups import attendance_group, user_group
 
     layer = get_channel_layer()
     joined, left = [], []
     real_add, real_discard = layer.group_add, layer.group_discard
 
+    user_groups = {user_group(central_organiser.pk), user_group(lampang_officer.pk)}
+    users_joined = []
+
     async def group_add(group, channel):
-        joined.append((group, channel))
+        (users_joined if group in user_groups else joined).append((group, channel))
         await real_add(group, channel)
 
     async def group_discard(group, channel):
-        left.append((group, channel))
+        if group not in user_groups:
+            left.append((group, channel))
         await real_discard(group, channel)
 
     monkeypatch.setattr(layer, "group_add", group_add)
@@ -322,6 +330,7 @@ async def test_screens_share_one_member_of_the_sessions_group(
     for ws in screens:
         assert (await ws.receive_json_from())["type"] == "snapshot"
     assert len(joined) == 1 and joined[0][0] == attendance_group(live_session.pk)
+    assert sorted(group for group, _channel in users_joined) == sorted(user_groups)
 
     # A change told by another process (only through the layer) reaches every screen here.
     await check_in(live_session, "สมชาย", lambda execute: django_capture_on_commit_callbacks(execute=False))

@@ -1,12 +1,14 @@
 """Permission matrix over every check-in and report URL: anonymous → login, an attendee's plain
 login → 403, the Lampang officer → Lampang only, the Chiang Mai officer → 404 for Lampang's
-venue, central staff → everything."""
+venue, central staff → everything. And over every route of the JSON API, for those people and for
+two scanner devices of the session: the Lampang venue's and the Chiang Mai venue's."""
 
 import json
 import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import get_resolver
 from django.utils import timezone
 
 from attendance.models import CheckIn, ScannerStatus
@@ -47,13 +49,37 @@ MATRIX = [
     ("scanner_service_worker", "get", "/scanner-sw.js", PUBLIC),  # code only: no data, no venue
 ]
 
-# The scanner endpoints of the JSON API, with a staff session (the desk page): 401 without one.
+# Every route of the JSON API (namespace "api"). A device carries its bearer token; people their
+# session (the desk page); a device sees its own venue only: a lookup of someone expected at another
+# venue answers as a code that names nobody (400), another venue's snapshot or upload 404.
+LAMPANG_DEVICE, CHIANGMAI_DEVICE = "lampang device", "chiangmai device"
+API_WHO = [ANON, ATTENDEE, LAMPANG, CHIANGMAI, CENTRAL, LAMPANG_DEVICE, CHIANGMAI_DEVICE]
+PUBLIC_API = dict.fromkeys(API_WHO, 200)
+DEVICES_ONLY = {**dict.fromkeys(API_WHO, 401), LAMPANG_DEVICE: 200, CHIANGMAI_DEVICE: 200}
+LAMPANG_SCANNERS = {ANON: 401, ATTENDEE: 401, LAMPANG: 200, CHIANGMAI: 404, CENTRAL: 200, LAMPANG_DEVICE: 200, CHIANGMAI_DEVICE: 404}
 API_MATRIX = [
-    ("get", "/api/scanner/snapshot?venue={v}"),
-    ("post", "/api/scanner/heartbeat"),
-    ("post", "/api/checkins/batch"),
+    ("openapi-json", "get", "/api/openapi.json", PUBLIC_API),
+    ("openapi-view", "get", "/api/docs", PUBLIC_API),
+    ("api-root", "get", "/api/", dict.fromkeys(API_WHO, 404)),  # ninja's root: nothing there
+    ("device_info", "get", "/api/device", DEVICES_ONLY),
+    ("stats", "get", "/api/stats", DEVICES_ONLY),  # each device its own venue's figures
+    ("lookup", "get", "/api/registrations/lookup?code={ticket}", {**DEVICES_ONLY, CHIANGMAI_DEVICE: 400}),
+    # Checking in someone expected elsewhere records them "at another venue": the person is at the door.
+    ("create_checkin", "post", "/api/checkins", {**DEVICES_ONLY, LAMPANG_DEVICE: 201, CHIANGMAI_DEVICE: 201}),
+    ("snapshot", "get", "/api/scanner/snapshot?venue={v}", LAMPANG_SCANNERS),
+    ("heartbeat", "post", "/api/scanner/heartbeat", LAMPANG_SCANNERS),
+    ("upload_checkins", "post", "/api/checkins/batch", LAMPANG_SCANNERS),
 ]
-API_EXPECTED = {ANON: 401, ATTENDEE: 401, LAMPANG: 200, CHIANGMAI: 404, CENTRAL: 200}
+
+
+@pytest.fixture
+def api_callers(people, lampang_venue, chiangmai_venue, lampang_officer):
+    """Who calls the API: the people (a session login) and two devices (a bearer token each)."""
+    callers = {who: {"user": user} for who, user in people.items()}
+    for who, venue in ((LAMPANG_DEVICE, lampang_venue), (CHIANGMAI_DEVICE, chiangmai_venue)):
+        _device, token = issue_scanner_device(venue=venue, name=who, actor=lampang_officer)
+        callers[who] = {"headers": {"HTTP_AUTHORIZATION": f"Bearer {token}"}}
+    return callers
 
 
 @pytest.fixture
@@ -84,21 +110,32 @@ def test_permission_matrix(client, people, who, name, method, template, expected
         assert response.status_code == want
 
 
-@pytest.mark.parametrize("who", [ANON, ATTENDEE, LAMPANG, CHIANGMAI, CENTRAL])
-@pytest.mark.parametrize("method,template", API_MATRIX, ids=[row[1].split("?")[0] for row in API_MATRIX])
-def test_scanner_api_permission_matrix(client, people, who, method, template, open_session, lampang_venue, attendee):
-    if people[who] is not None:
-        client.force_login(people[who])
-    url = template.format(v=lampang_venue.pk)
+@pytest.mark.parametrize("who", API_WHO)
+@pytest.mark.parametrize("name,method,template,expected", API_MATRIX, ids=[row[0] for row in API_MATRIX])
+def test_api_permission_matrix(client, api_callers, who, name, method, template, expected, lampang_venue, attendee):
+    caller = api_callers[who]
+    if caller.get("user") is not None:
+        client.force_login(caller["user"])
+    headers = caller.get("headers", {})
+    url = template.format(v=lampang_venue.pk, ticket=attendee.get_ticket())
     if method == "get":
-        response = client.get(url)
+        response = client.get(url, **headers)
     else:
         scan = {"code": attendee.get_ticket(), "nonce": "n-1", "scanned_at": timezone.now().isoformat()}
-        body = {"venue": lampang_venue.pk, "client": {"id": "desk"}, "scans": [scan]}
-        response = client.post(url, json.dumps(body), content_type="application/json")
-    assert response.status_code == API_EXPECTED[who]
-    if API_EXPECTED[who] != 200:
+        body = {"code": attendee.get_ticket(), "nonce": "n-1", "venue": lampang_venue.pk, "client": {"id": "desk"}, "scans": [scan]}
+        response = client.post(url, json.dumps(body), content_type="application/json", **headers)
+    assert response.status_code == expected[who]
+    if response.status_code >= 400:
         assert not CheckIn.objects.exists() and not ScannerStatus.objects.exists()
+        assert "สมศรี" not in response.content.decode()
+    if name == "stats" and response.status_code == 200:
+        assert response.json()["venue_id"] != lampang_venue.pk or who == LAMPANG_DEVICE
+
+
+def test_every_api_route_is_in_the_matrix():
+    """A new route of the JSON API without a row fails here."""
+    _prefix, resolver = get_resolver().namespace_dict["api"]
+    assert {name for name in resolver.reverse_dict if isinstance(name, str)} == {row[0] for row in API_MATRIX}
 
 
 def test_every_attendance_url_is_in_the_matrix():

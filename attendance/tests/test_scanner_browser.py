@@ -65,7 +65,7 @@ def scanner_url(live_server, venue):
 def open_scanner(page, live_server, venue):
     """Load the scanner page and wait until it holds the snapshot and works offline."""
     page.goto(scanner_url(live_server, venue))
-    page.wait_for_function("document.getElementById('scanner').dataset.offlineReady === '1'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('scanner').dataset.offlineReady === '1'", timeout=15000)
 
 
 def test_camera_reads_a_ticket_decides_green_and_uploads_it(browser_launcher, live_site, lampang_officer, lampang_venue, attendee, tmp_path):
@@ -74,11 +74,11 @@ def test_camera_reads_a_ticket_decides_green_and_uploads_it(browser_launcher, li
     browser = browser_launcher([*CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
     page = logged_in_page(browser, live_site, lampang_officer)
     page.goto(scanner_url(live_site, lampang_venue))
-    page.wait_for_function("document.getElementById('scanner-result').dataset.code === 'ok'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('scanner-result').dataset.code === 'ok'", timeout=20000)
     result = page.locator("#scanner-result")
     assert "สมศรี" in result.inner_text()
     assert "scanner-success" in result.get_attribute("class")
-    page.wait_for_function("document.getElementById('scanner').dataset.synced === '1'", timeout=10000)
+    page.wait_for_function("() => document.getElementById('scanner').dataset.synced === '1'", timeout=10000)
     # Rapid mode: the same code stays in front of the camera, and is not taken again.
     page.wait_for_timeout(1500)
     assert page.locator("#scanner-log li").count() == 1
@@ -93,9 +93,9 @@ def test_old_personal_link_badge_is_amber_then_checked_by_the_server(browser_lau
     browser = browser_launcher([*CAMERA_ARGS, f"--use-file-for-fake-video-capture={video}"])
     page = logged_in_page(browser, live_site, lampang_officer)
     page.goto(scanner_url(live_site, lampang_venue))
-    page.wait_for_function("document.getElementById('scanner-result').dataset.code === 'pending_check'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('scanner-result').dataset.code === 'pending_check'", timeout=20000)
     assert "scanner-warning" in page.locator("#scanner-result").get_attribute("class")
-    page.wait_for_function("document.getElementById('scanner').dataset.synced === '1'", timeout=10000)
+    page.wait_for_function("() => document.getElementById('scanner').dataset.synced === '1'", timeout=10000)
     assert CheckIn.objects.filter(registration=attendee).count() == 1
 
 
@@ -107,7 +107,7 @@ def test_manual_search_checks_in_without_a_camera(browser_launcher, live_site, l
     page.click("#scanner-search-form button[type=submit]")
     button = page.locator(f"#scanner-search-results button[data-registration-id='{attendee.pk}']")
     button.click()
-    page.wait_for_function("document.getElementById('scanner-result').dataset.code === 'ok'", timeout=10000)
+    page.wait_for_function("() => document.getElementById('scanner-result').dataset.code === 'ok'", timeout=10000)
     assert "มีสุข" in page.locator("#scanner-result").inner_text()
     checkin = CheckIn.objects.get(registration=attendee)
     assert checkin.method == "manual" and checkin.recorded_by == lampang_officer

@@ -57,7 +57,7 @@ def outbox(page):
 
 
 def wait_for(page, name, value, timeout=10000):
-    page.wait_for_function(f"document.getElementById('scanner').dataset.{name} === '{value}'", timeout=timeout)
+    page.wait_for_function(f"() => document.getElementById('scanner').dataset.{name} === '{value}'", timeout=timeout)
 
 
 def scan_offline(page, people, pause_ms=0):
@@ -206,7 +206,7 @@ def test_signed_out_desk_wipes_snapshot_and_keeps_queue(desk, attendee):
     scan_offline(desk, [attendee])
     Session.objects.all().delete()  # the login expired while the desk was offline
     desk.context.set_offline(False)
-    desk.wait_for_function("!prachumScanner.state().hasSnapshot")
+    desk.wait_for_function("() => !prachumScanner.state().hasSnapshot")
     assert desk.locator("#scanner-network").get_attribute("data-state") == "problem"
     assert desk.locator("#scanner-counter-pending dd").inner_text() == "1"
     assert CheckIn.objects.count() == 0
@@ -217,7 +217,7 @@ def test_snapshot_wiped_when_checkin_closes(browser_launcher, live_site, lampang
     page = logged_in_page(browser_launcher(), live_site, lampang_officer)
     open_scanner(page, live_site, lampang_venue)
     assert page.evaluate("prachumScanner.state().hasSnapshot")
-    page.wait_for_function("!prachumScanner.state().hasSnapshot", timeout=8000)
+    page.wait_for_function("() => !prachumScanner.state().hasSnapshot", timeout=8000)
     assert page.evaluate("prachumScanner.state().hasSnapshot") is False
     page.context.set_offline(True)
     assert scan(page, make_ticket(attendee))["reason"] == "pending_check"  # kept for the server to judge
@@ -235,7 +235,7 @@ def test_server_busy_keeps_queue_and_retries_after(desk, attendee):
 
     desk.context.route("**/api/checkins/batch", busy_once)
     scan(desk, make_ticket(attendee))
-    desk.wait_for_function("document.getElementById('scanner-network').textContent.length > 0")
+    desk.wait_for_function("() => document.getElementById('scanner-network').textContent.length > 0")
     wait_for(desk, "synced", "1", timeout=8000)
     assert len(answers) == 2 and answers[1] - answers[0] >= 2  # not before Retry-After
     assert CheckIn.objects.filter(registration=attendee).count() == 1

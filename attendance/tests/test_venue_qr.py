@@ -3,18 +3,25 @@ and the self check-in pages an attendee's phone sees."""
 
 import io
 import re
+import threading
+from collections import Counter
 
 import pytest
 import zxingcpp
 from django.core import signing
+from django.db import connection
+from django.utils import translation
 from PIL import Image
 
 from attendance import venue_codes
-from attendance.models import CheckIn, CheckInEvent
+from attendance.models import CheckIn, CheckInEvent, SelfCheckinTicket
+from attendance.services import TICKET_USED_MESSAGE, perform_self_checkin
 from attendance.venue_codes import GRACE_SECONDS, ROTATION_SECONDS, VenueCodeError, make_venue_code, read_venue_code
+from attendance.views.selfcheckin import TICKET_SALT
 from meetings.qr import qr_png
 from meetings.tests.factories import make_session, make_venue
 from registration.personal_cookie import COOKIE_NAME
+from registration.tests.factories import make_registration
 
 T0 = 1_700_000_010.0  # 1700000010 is a multiple of 15: the start of a window
 
@@ -246,3 +253,113 @@ def test_draft_sessions_venue_code_answers_404(client, frozen):
 
 def test_rotation_constants():
     assert (venue_codes.ROTATION_SECONDS, venue_codes.GRACE_SECONDS) == (15, 2)
+
+
+# --- one scan, one person ----------------------------------------------------------------------
+
+
+def _ticket_of(page):
+    return re.search(r'name="ticket" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def _confirm_with_link(client, page, registration, nonce):
+    return client.post(page.wsgi_request.path, {"ticket": _ticket_of(page), "nonce": nonce, "personal_link": registration.get_personal_url()})
+
+
+@pytest.fixture
+def neighbour(open_session, lampang_venue):
+    """A second Lampang attendee whose phone is not at hand: their link is typed on someone else's."""
+    return make_registration(open_session, "TH-52", venue=lampang_venue, first_name="สมปอง", last_name="ข้างบ้าน")
+
+
+def test_one_venue_scan_checks_in_one_person_and_refuses_another_link_in_thai(client, attendee, neighbour, lampang_venue, frozen):
+    page = _scan(client, lampang_venue, frozen.now)
+    first = _confirm_with_link(client, page, attendee, "tap-1")
+    assert 'data-code="ok"' in first.content.decode()
+    # The same scan, the same phone, another person's link (the form's nonce comes along too).
+    second = _confirm_with_link(client, page, neighbour, "tap-1")
+    html = second.content.decode()
+    assert second.status_code == 400 and 'data-code="ticket_used"' in html
+    assert "สแกนรหัสบนจอที่ห้องประชุมอีกครั้ง" in html and "เจ้าหน้าที่" in html
+    assert "สมปอง" not in html
+    assert list(CheckIn.objects.values_list("registration", flat=True)) == [attendee.pk]
+    assert CheckInEvent.objects.count() == 1
+
+
+def test_five_links_on_one_scan_check_in_only_the_first(client, open_session, lampang_venue, frozen):
+    people = [make_registration(open_session, "TH-52", venue=lampang_venue) for _ in range(5)]
+    page = _scan(client, lampang_venue, frozen.now)
+    codes = [
+        re.search(r'data-code="(\w+)"', _confirm_with_link(client, page, person, f"n-{i}").content.decode()).group(1)
+        for i, person in enumerate(people)
+    ]
+    assert codes == ["ok"] + ["ticket_used"] * 4
+    assert CheckIn.objects.count() == 1 and SelfCheckinTicket.objects.count() == 1
+
+
+def test_the_same_person_may_send_the_same_scan_again(client, attendee, lampang_venue, frozen):
+    page = _scan(client, lampang_venue, frozen.now)
+    assert 'data-code="ok"' in _confirm_with_link(client, page, attendee, "tap-1").content.decode()
+    again = _confirm_with_link(client, page, attendee, "tap-2")  # a reload of the form, a new nonce
+    assert again.status_code == 200 and 'data-code="already_checked_in"' in again.content.decode()
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_refused_attempt_leaves_the_scan_for_the_right_person(client, attendee, neighbour, lampang_venue, frozen):
+    neighbour.link_revoked = True
+    neighbour.save(update_fields=["link_revoked"])
+    page = _scan(client, lampang_venue, frozen.now)
+    assert 'data-code="revoked"' in _confirm_with_link(client, page, neighbour, "n-1").content.decode()
+    assert not SelfCheckinTicket.objects.exists()
+    assert 'data-code="ok"' in _confirm_with_link(client, page, attendee, "n-2").content.decode()
+
+
+def test_a_new_scan_checks_in_the_next_person(client, attendee, neighbour, lampang_venue, frozen):
+    assert 'data-code="ok"' in _confirm_with_link(client, _scan(client, lampang_venue, frozen.now), attendee, "n-1").content.decode()
+    frozen.now += ROTATION_SECONDS
+    assert 'data-code="ok"' in _confirm_with_link(client, _scan(client, lampang_venue, frozen.now), neighbour, "n-2").content.decode()
+    assert CheckIn.objects.count() == 2
+
+
+def test_a_ticket_without_its_key_is_refused(client, attendee, lampang_venue, frozen):
+    """Tickets signed before one scan counted once carry no key: scan again."""
+    code = make_venue_code(lampang_venue.pk, frozen.now)
+    keyless = signing.TimestampSigner(salt=TICKET_SALT).sign_object({"v": lampang_venue.pk, "c": code})
+    response = client.post(f"/c/{code}/", {"ticket": keyless, "nonce": "x", "personal_link": attendee.get_personal_url()})
+    assert response.status_code == 400 and not CheckIn.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_people_racing_on_one_scan_check_in_exactly_one(open_session, lampang_venue):
+    """The database decides, whichever process each request reaches (on PostgreSQL a concurrent
+    claim waits for the first one's commit; SQLite runs one writer at a time)."""
+    people = [make_registration(open_session, "TH-52", venue=lampang_venue) for _ in range(5)]
+    start = threading.Barrier(len(people))
+    codes, errors = [], []
+
+    def phone(person):
+        try:
+            start.wait()
+            codes.append(
+                perform_self_checkin(venue=lampang_venue, ticket_key="one-scan", scanned=person.get_personal_url(), nonce=f"n-{person.pk}").code
+            )
+        except Exception as exc:  # asserted below: a thread must not die silently
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=phone, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Counter(codes) == {"ok": 1, "ticket_used": 4}
+    assert CheckIn.objects.count() == 1 and CheckInEvent.objects.count() == 1
+    assert SelfCheckinTicket.objects.get().registration_id == CheckIn.objects.get().registration_id
+
+
+def test_ticket_used_message_is_in_thai():
+    with translation.override("th"):
+        text = str(TICKET_USED_MESSAGE)
+    assert any("\u0e00" <= ch <= "\u0e7f" for ch in text), text

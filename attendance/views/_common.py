@@ -2,9 +2,11 @@ import json
 
 from django.http import JsonResponse
 
+# The one reading of a request's address (REMOTE_ADDR, or X-Forwarded-For behind TRUSTED_PROXIES),
+# shared with the audit log; check-in events record it too.
+from meetings.audit import client_ip
 
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
+__all__ = ["client_ip", "json_body", "json_error"]
 
 
 def json_body(request):

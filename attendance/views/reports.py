@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.reports import attendance_report, people_for_report, people_for_venue
+from meetings.audit import record_list_export
 from meetings.dates import format_date, format_time
 from meetings.exports import xlsx_response
 from meetings.pdf import pdf_response, render_pdf
@@ -69,7 +70,9 @@ def report_xlsx(request, session_pk):
                 str(checkin.venue or "") if checkin else "",
             ]
         )
-    return xlsx_response(headers, rows, f"attendance-{stamp}.xlsx", sheet_title=_("Attendance"))
+    response = xlsx_response(headers, rows, f"attendance-{stamp}.xlsx", sheet_title=_("Attendance"))
+    record_list_export(request, kind="attendance.xlsx", session=session, count=len(rows))
+    return response
 
 
 @staff_required
@@ -84,4 +87,7 @@ def signin_sheet(request, session_pk, venue_pk):
     blanks = range(len(people) + 1, len(people) + 6)
     context = {"venue": venue, "session": venue.session, "people": people, "blanks": blanks, "printed_at": timezone.now()}
     pdf = render_pdf("attendance/print/signin_sheet.html", context, request=request)
+    record_list_export(
+        request, kind="signin-sheet.pdf", session=venue.session, count=len(people), province=venue.province, details={"venue": venue.pk}
+    )
     return pdf_response(pdf, f"signin-sheet-{venue.session.starts_at:%Y%m%d}-{venue.province.code}.pdf")

@@ -14,8 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from attendance.forms import PersonalLinkForm
-from attendance.models import CheckIn, CheckInMethod
-from attendance.services import extract_personal_token, perform_checkin
+from attendance.models import CheckIn
+from attendance.services import extract_personal_token, perform_self_checkin
 from attendance.venue_codes import ROTATION_SECONDS, VenueCodeError, make_venue_code, read_venue_code, seconds_left
 from attendance.views._common import client_ip
 from meetings.models import SessionStatus, Venue
@@ -27,7 +27,8 @@ from registration.personal_cookie import forget_personal_token, remember_persona
 from registration.tokens import read_personal_token
 
 # A valid scan opens a confirmation form; the form is good for this long (the code itself
-# rotates every 15 s, far too short for a person to read and tap).
+# rotates every 15 s, far too short for a person to read and tap). Its ticket carries a random
+# key: one ticket checks in one person (attendance.services.perform_self_checkin).
 TICKET_SALT = "prachum.attendance.self-checkin-ticket"
 TICKET_MAX_AGE = 180
 
@@ -105,7 +106,7 @@ def self_checkin(request, code):
     venue = Venue.objects.select_related("session", "province").filter(pk=venue_id).exclude(session__status=SessionStatus.DRAFT).first()
     if venue is None:
         raise Http404("no such venue")
-    ticket = signing.TimestampSigner(salt=TICKET_SALT).sign_object({"v": venue.pk, "c": code})
+    ticket = signing.TimestampSigner(salt=TICKET_SALT).sign_object({"v": venue.pk, "c": code, "t": secrets.token_urlsafe(16)})
     registration, _token = _remembered_registration(request)
     return render(
         request,
@@ -134,7 +135,7 @@ def _self_checkin_confirm(request, code):
         return _refused(
             request, 400, _("This QR code is not valid"), _("This is not a check-in code of Prachum. Scan the code on the screen at the venue.")
         )
-    if ticket.get("c") != code:
+    if ticket.get("c") != code or not isinstance(ticket.get("t"), str) or not ticket["t"]:
         return _refused(
             request, 400, _("This QR code is not valid"), _("This is not a check-in code of Prachum. Scan the code on the screen at the venue.")
         )
@@ -158,13 +159,8 @@ def _self_checkin_confirm(request, code):
             _("We do not know who you are yet"),
             _("Open your personal link (from your registration message) on this phone once, then scan the code at the venue again."),
         )
-    result = perform_checkin(
-        session=venue.session,
-        method=CheckInMethod.SELF,
-        scanned=token,
-        venue=venue,
-        nonce=request.POST.get("nonce", ""),
-        ip_address=client_ip(request),
+    result = perform_self_checkin(
+        venue=venue, ticket_key=ticket["t"], scanned=token, nonce=request.POST.get("nonce", ""), ip_address=client_ip(request)
     )
     response = render(
         request,

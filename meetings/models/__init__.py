@@ -1,3 +1,4 @@
+from .audit import AuditAction, AuditEntry, AuditLogAppendOnly
 from .people import Profile, RoleCategory, UserKind
 from .province import Province, Region
 from .session import ACTIVE_REGISTRATION, AgendaItem, Quota, Session, SessionChange, SessionStatus, Venue, VideoPlatform
@@ -5,6 +6,9 @@ from .session import ACTIVE_REGISTRATION, AgendaItem, Quota, Session, SessionCha
 __all__ = [
     "ACTIVE_REGISTRATION",
     "AgendaItem",
+    "AuditAction",
+    "AuditEntry",
+    "AuditLogAppendOnly",
     "Profile",
     "Province",
     "Quota",

@@ -12,22 +12,38 @@ GOOD = {
     "DEBUG": "0",
     "SECRET_KEY": "a-long-enough-secret-key-for-these-tests-0123456789",
     "ALLOWED_HOSTS": "prachum.example.go.th",
+    "NATIONAL_ID_KEYS": "cHJhY2h1bS10ZXN0LW9ubHktbmF0aW9uYWwtaWQta3k=",
+    "NATIONAL_ID_HASH_KEY": "a-long-enough-national-id-hash-key-0123456789",
 }
+NATIONAL_ID_SETTINGS = (
+    "import django; from django.conf import settings; django.setup(); print(len(settings.NATIONAL_ID_KEYS), len(settings.NATIONAL_ID_HASH_KEY))"
+)
 
 
-def load_settings(**env):
+def load_settings(code=None, **env):
     """Import config.settings in a fresh interpreter; return (exit code, stderr)."""
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CSRF_TRUSTED_ORIGINS", "SITE_URL"}
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CSRF_TRUSTED_ORIGINS",
+            "SITE_URL",
+            "NATIONAL_ID_KEYS",
+            "NATIONAL_ID_HASH_KEY",
+        }
     }
     clean.update(GOOD)
     clean.update({k: v for k, v in env.items() if v is not None})
     for k, v in env.items():
         if v is None:
             clean.pop(k, None)
-    code = "import django; from django.conf import settings; django.setup(); print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
+    code = code or "import django; from django.conf import settings; django.setup(); print(settings.CHANNEL_LAYERS['default']['BACKEND'])"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -64,6 +80,11 @@ def test_redis_url_selects_channels_redis():
         ({"CSRF_TRUSTED_ORIGINS": "prachum.example.go.th"}, "CSRF_TRUSTED_ORIGINS"),
         ({"SITE_URL": "prachum.example.go.th"}, "SITE_URL"),
         ({"IMPORT_MAX_BYTES": "lots"}, "IMPORT_MAX_BYTES"),
+        ({"NATIONAL_ID_KEYS": None}, "NATIONAL_ID_KEYS"),
+        ({"NATIONAL_ID_KEYS": "not-a-fernet-key"}, "NATIONAL_ID_KEYS"),
+        ({"NATIONAL_ID_KEYS": "cHJhY2h1bS10ZXN0LW9ubHktbmF0aW9uYWwtaWQta3k=,c2hvcnQ="}, "NATIONAL_ID_KEYS"),
+        ({"NATIONAL_ID_HASH_KEY": None}, "NATIONAL_ID_HASH_KEY"),
+        ({"NATIONAL_ID_HASH_KEY": "short"}, "NATIONAL_ID_HASH_KEY"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "four"}, "DATABASE_POOL_SIZE"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_SIZE": "-1"}, "DATABASE_POOL_SIZE"),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prachum", "DATABASE_POOL_TIMEOUT": "0"}, "DATABASE_POOL_TIMEOUT"),
@@ -115,3 +136,22 @@ def test_database_pool_settings_reach_django():
 def test_debug_mode_runs_without_a_secret_key():
     code, out = load_settings(DEBUG="1", SECRET_KEY=None, ALLOWED_HOSTS=None)
     assert code == 0, out
+
+
+def test_national_id_keys_are_a_newest_first_list():
+    code, out = load_settings(
+        NATIONAL_ID_SETTINGS, NATIONAL_ID_KEYS="cHJhY2h1bS10ZXN0LW9ubHktbmF0aW9uYWwtaWQta3k=, a2V5LXR3by1rZXktdHdvLWtleS10d28ta2V5LXR3byE="
+    )
+    assert code == 0, out
+    assert out.split() == ["2", "45"]
+
+
+def test_a_bad_national_id_key_is_named_by_position_never_echoed():
+    code, out = load_settings(NATIONAL_ID_KEYS="cHJhY2h1bS10ZXN0LW9ubHktbmF0aW9uYWwtaWQta3k=,secret-but-not-a-key")
+    assert code != 0 and "key 2 of 2" in out and "secret-but-not-a-key" not in out
+
+
+def test_development_derives_national_id_keys_from_the_secret_key():
+    code, out = load_settings(NATIONAL_ID_SETTINGS, DEBUG="1", NATIONAL_ID_KEYS=None, NATIONAL_ID_HASH_KEY=None)
+    assert code == 0, out
+    assert out.split() == ["1", "44"]

@@ -162,6 +162,12 @@ MATRIX = [
         lambda o: reverse("meetings:quota_matrix", args=[o["session"].pk]),
         {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 403, "chiangmai": 403, "central": 200},
     ),
+    (
+        "audit_log",
+        "get",
+        lambda o: reverse("meetings:audit_log"),
+        {"anonymous": LOGIN, "attendee": LOGIN, "lampang": 200, "chiangmai": 200, "central": 200},
+    ),
 ]
 
 
@@ -202,7 +208,7 @@ def test_permission_matrix(client, objects, request, person, name, method, url, 
             assert not response["Location"].startswith(reverse(settings.LOGIN_URL))
 
 
-# Every URL name of the session, agenda, venue and quota pages; other features keep their own matrices.
+# Every URL name of the session, agenda, venue and quota pages and the audit log; other features keep their own matrices.
 SESSION_PAGE_URLS = {
     "session_list",
     "session_calendar",
@@ -222,6 +228,7 @@ SESSION_PAGE_URLS = {
     "venue_edit",
     "venue_delete",
     "quota_matrix",
+    "audit_log",
 }
 
 

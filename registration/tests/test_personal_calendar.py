@@ -48,3 +48,14 @@ def test_personal_page_offers_the_ics_with_join_details(client, attendee):
     event = Calendar.from_ical(response.content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == datetime.datetime(2021, 11, 25, 9, 0, tzinfo=BANGKOK)
     assert "https://zoom.us/j/95125112564" in str(event["DESCRIPTION"])
+
+
+def test_an_old_calendar_link_with_the_token_in_the_query_lands_on_the_personal_calendar(client, attendee):
+    """Links e-mailed before the calendar moved (/sessions/<id>/calendar.ics?t=<token>) keep working."""
+    token = make_personal_token(attendee)
+    old_link = reverse("meetings:session_ics", args=[attendee.session_id]) + "?t=" + token
+    response = client.get(old_link)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registration:personal_calendar", args=[token])
+    event = read_event(client.get(response["Location"]))
+    assert "https://zoom.us/j/95125112564" in str(event["DESCRIPTION"])

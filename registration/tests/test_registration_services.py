@@ -83,7 +83,7 @@ def test_role_without_quota_is_refused(open_session, lampang_officer):
 
 
 @pytest.mark.parametrize("same", ["national_id", "name_phone"])
-def test_duplicate_in_another_province_is_refused_naming_that_province(open_session, chiangmai_officer, lampang_officer, same):
+def test_duplicate_in_another_province_is_refused_naming_nobody(open_session, chiangmai_officer, lampang_officer, same):
     register_participant(
         session=open_session, province=Province.objects.get(code="TH-50"), data=person(national_id=VALID_ID), actor=chiangmai_officer
     )
@@ -91,8 +91,25 @@ def test_duplicate_in_another_province_is_refused_naming_that_province(open_sess
     with pytest.raises(RegistrationError) as error:
         register_participant(session=open_session, province=lampang(), data=other, actor=lampang_officer)
     assert error.value.code == "duplicate"
-    assert "เชียงใหม่" in error.value.message
+    message = str(error.value.message)
+    assert message == "บุคคลนี้ลงทะเบียนเข้าร่วมการประชุมนี้ไว้แล้วในจังหวัดอื่น โปรดติดต่อเจ้าหน้าที่ส่วนกลาง"
     assert Registration.objects.count() == 1
+
+
+def test_central_staff_are_told_who_and_where_a_duplicate_is(open_session, chiangmai_officer, central_organiser):
+    register_participant(
+        session=open_session, province=Province.objects.get(code="TH-50"), data=person(national_id=VALID_ID), actor=chiangmai_officer
+    )
+    with pytest.raises(RegistrationError) as error:
+        register_participant(session=open_session, province=lampang(), data=person(national_id=VALID_ID, first_name="สมหญิง"), actor=central_organiser)
+    assert error.value.code == "duplicate" and "เชียงใหม่" in error.value.message and "สมศรี" in error.value.message
+
+
+def test_duplicate_in_the_officers_own_province_names_the_person(open_session, lampang_officer):
+    register_participant(session=open_session, province=lampang(), data=person(national_id=VALID_ID), actor=lampang_officer)
+    with pytest.raises(RegistrationError) as error:
+        register_participant(session=open_session, province=lampang(), data=person(national_id=VALID_ID, first_name="สมหญิง"), actor=lampang_officer)
+    assert "สมศรี" in error.value.message and "ลำปาง" in error.value.message
 
 
 def test_same_person_may_register_in_another_session(open_session, lampang_officer):
@@ -168,14 +185,18 @@ def test_revoke_and_reissue_personal_link(client, open_session, lampang_officer)
     assert client.get(old_path).status_code == 404
 
 
-def test_reveal_is_logged_and_central_only(open_session, lampang_officer, central_organiser):
+def test_reveal_needs_central_staff_and_a_reason_and_is_recorded(open_session, lampang_officer, central_organiser):
     registration = register_participant(session=open_session, province=lampang(), data=person(national_id=VALID_ID), actor=lampang_officer)
-    with pytest.raises(RegistrationError):
-        reveal_national_id(registration=registration, actor=lampang_officer)
+    with pytest.raises(RegistrationError) as error:
+        reveal_national_id(registration=registration, actor=lampang_officer, reason="ตรวจสอบสิทธิ์")
+    assert error.value.code == "forbidden"
+    with pytest.raises(RegistrationError) as error:
+        reveal_national_id(registration=registration, actor=central_organiser, reason="   ")
+    assert error.value.code == "reason_required"
     assert not NationalIdReveal.objects.exists()
-    assert reveal_national_id(registration=registration, actor=central_organiser, ip_address="10.0.0.1") == VALID_ID
+    assert reveal_national_id(registration=registration, actor=central_organiser, reason="ตรวจสอบสิทธิ์เบิกค่าเดินทาง", ip_address="10.0.0.1") == VALID_ID
     log = NationalIdReveal.objects.get()
-    assert log.revealed_by == central_organiser and log.ip_address == "10.0.0.1"
+    assert (log.revealed_by, log.ip_address, log.reason) == (central_organiser, "10.0.0.1", "ตรวจสอบสิทธิ์เบิกค่าเดินทาง")
 
 
 @pytest.mark.parametrize("raw", ["081-234-5678", "+66 81 234 5678", "66812345678", "081 234 5678", "0812345678", "+66-81-234-5678"])

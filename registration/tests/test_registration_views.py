@@ -59,6 +59,7 @@ MATRIX = [
     ("import", "get", False, (302, 200, 200, 200)),
     ("import_template", "get", False, (302, 200, 200, 200)),
     ("import_confirm", "post", False, (302, 302, 302, 302)),
+    ("import_cancel", "post", False, (302, 302, 302, 302)),
     ("detail", "get", True, (302, 200, 404, 200)),
     ("substitute", "get", True, (302, 200, 404, 200)),
     ("edit", "get", True, (302, 200, 404, 200)),
@@ -67,7 +68,9 @@ MATRIX = [
     ("reissue_link", "post", True, (302, 302, 404, 302)),
     ("reissue_ticket", "post", True, (302, 302, 404, 302)),
     ("send_link", "post", True, (302, 302, 404, 302)),
-    ("reveal_id", "post", True, (302, 403, 404, 200)),
+    ("reveal_id", "post", True, (302, 403, 404, 400)),  # central staff without a reason: 400
+    ("personal_data_export", "get", True, (302, 200, 404, 200)),
+    ("anonymise", "get", True, (302, 403, 404, 200)),
 ]
 USERS = ["anonymous", "lampang_officer", "chiangmai_officer", "central_organiser"]
 
@@ -162,7 +165,7 @@ def test_national_id_is_masked_on_pages(client, central_organiser, lampang_offic
         login(client, user)
         for page in (url("list", open_session), url("detail", open_session, lampang_person)):
             html = client.get(page).content.decode()
-            assert VALID_ID not in html and "x-xxxx-xxxxx-45-0" in html
+            assert VALID_ID not in html and "x-xxxx-xxxxx-xx-0" in html
 
 
 def test_list_page_and_exports_show_people_by_province_role_and_name(client, central_organiser, open_session):
@@ -191,19 +194,19 @@ def test_exports_mask_ids_and_neutralise_formulas(client, lampang_officer, open_
     rows = list(load_workbook(io.BytesIO(content)).active.values)
     assert len(rows) == 2
     flat = [str(v) for v in rows[1]]
-    assert "x-xxxx-xxxxx-45-0" in flat and VALID_ID not in flat
+    assert "x-xxxx-xxxxx-xx-0" in flat and VALID_ID not in flat
     assert '\'=HYPERLINK("http://evil")' in flat and "'+ทดสอบ" in flat
     text = client.get(url("export_csv", open_session)).content.decode("utf-8-sig")
     csv_rows = list(csv.reader(io.StringIO(text)))
-    assert VALID_ID not in text and "x-xxxx-xxxxx-45-0" in csv_rows[1]
+    assert VALID_ID not in text and "x-xxxx-xxxxx-xx-0" in csv_rows[1]
     assert '\'=HYPERLINK("http://evil")' in csv_rows[1]
 
 
 def test_reveal_by_central_staff_shows_the_id_once_and_logs_it(client, central_organiser, open_session, lampang_person):
     login(client, central_organiser)
-    response = client.post(url("reveal_id", open_session, lampang_person))
+    response = client.post(url("reveal_id", open_session, lampang_person), {"reason": "ยืนยันตัวตนกับกรมบัญชีกลาง"})
     assert VALID_ID in response.content.decode() and response["Cache-Control"] == "no-store"
-    assert NationalIdReveal.objects.filter(registration=lampang_person, revealed_by=central_organiser).count() == 1
+    assert NationalIdReveal.objects.filter(registration=lampang_person, revealed_by=central_organiser, reason="ยืนยันตัวตนกับกรมบัญชีกลาง").count() == 1
     assert VALID_ID not in client.get(url("detail", open_session, lampang_person)).content.decode()
 
 
@@ -248,11 +251,15 @@ def test_form_only_offers_roles_with_seats(client, lampang_officer, open_session
     assert {r.code for r in form.fields["role"].roles} == {"committee", "provincial_officer"}
 
 
-def test_form_shows_duplicate_error_naming_the_province(client, lampang_officer, open_session):
-    make_registration(open_session, "TH-50", "committee", national_id=VALID_ID)
+@pytest.mark.parametrize("same", ["national_id", "name_phone"])
+def test_form_duplicate_in_another_province_names_nobody(client, lampang_officer, open_session, same):
+    make_registration(open_session, "TH-50", "committee", first_name="สมใจ", last_name="รักดี", phone="0812345678", national_id=VALID_ID)
     login(client, lampang_officer)
-    response = client.post(url("create", open_session), form_data(role=RoleCategory.objects.get(code="committee").pk, national_id=VALID_ID))
-    assert response.status_code == 200 and "เชียงใหม่" in response.content.decode()
+    fields = {"national_id": VALID_ID, "first_name": "สมหญิง"} if same == "national_id" else {}
+    response = client.post(url("create", open_session), form_data(role=RoleCategory.objects.get(code="committee").pk, **fields))
+    html = response.content.decode()
+    assert response.status_code == 200 and "ลงทะเบียนเข้าร่วมการประชุมนี้ไว้แล้วในจังหวัดอื่น โปรดติดต่อเจ้าหน้าที่ส่วนกลาง" in html
+    assert "เชียงใหม่" not in html and "สมใจ" not in html.replace('value="สมใจ"', "")
     assert Registration.objects.count() == 1
 
 
@@ -412,12 +419,13 @@ def test_edit_corrects_details_and_refuses_a_duplicate(client, lampang_officer, 
     lampang_person.refresh_from_db()
     assert lampang_person.last_name == "ใจงามยิ่ง" and lampang_person.phone == "0891234567"
     response = client.post(edit, form_data(first_name="สมหมาย", last_name="ใจงาม", phone="0861112222"))
-    assert response.status_code == 200 and "เชียงใหม่" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "ลงทะเบียนเข้าร่วมการประชุมนี้ไว้แล้วในจังหวัดอื่น" in html and "เชียงใหม่" not in html
     lampang_person.refresh_from_db()
     assert lampang_person.first_name == "สมศรี"
 
 
 def test_matrix_covers_every_registration_url():
     # The attendee's own pages are reached by personal link, not by login: test_personal_link.py.
-    staff_pages = {pattern.name for pattern in urls.urlpatterns} - {"personal", "personal_calendar"}
+    staff_pages = {pattern.name for pattern in urls.urlpatterns} - {"personal", "personal_calendar", "personal_data"}
     assert staff_pages == {row[0] for row in MATRIX}

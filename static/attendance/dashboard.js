@@ -1,7 +1,8 @@
 /* Live attendance dashboard.
  *
- * The server sends a full snapshot on connect and absolute counts afterwards, so every message
- * simply replaces what is shown. When the socket drops (server restart, network, channel layer
+ * The server sends a full snapshot on connect and absolute counts afterwards: an "update" replaces
+ * what is shown, a "patch" carries the new totals and only the province, role and region rows
+ * (absolute numbers) and lists that changed since the message before it on this socket. When the socket drops (server restart, network, channel layer
  * down) the page reconnects with a growing, jittered pause and gets a fresh snapshot.
  */
 (function () {
@@ -217,6 +218,19 @@
     document.getElementById("live-updated").textContent = timeFormat.format(new Date(data.generated_at * 1000));
   }
 
+  // Rows kept by code: a patch replaces the rows it names and keeps the others.
+  var KEYED = ["provinces", "roles", "regions"];
+  function applyPatch(changes) {
+    var data = Object.assign({}, state);
+    Object.keys(changes).forEach(function (key) {
+      if (KEYED.indexOf(key) === -1) { data[key] = changes[key]; return; }
+      var byCode = {};
+      changes[key].forEach(function (row) { byCode[row.code] = row; });
+      data[key] = state[key].map(function (row) { return byCode[row.code] || row; });
+    });
+    return data;
+  }
+
   // "3 min ago" and "silent" age without new messages.
   setInterval(function () { if (state) { renderScanners(state.scanners); } }, 30000);
 
@@ -227,10 +241,10 @@
     socket.onopen = function () { attempt = 0; };
     socket.onmessage = function (event) {
       var message = JSON.parse(event.data);
-      if (message.type === "snapshot" || message.type === "update") {
+      if (message.type === "snapshot" || message.type === "update" || (message.type === "patch" && state)) {
         setStatus("connected");
         alertEl.classList.add("d-none");
-        render(message.data);
+        render(message.type === "patch" ? applyPatch(message.data) : message.data);
       }
     };
     socket.onclose = function (event) {

@@ -51,6 +51,34 @@ class Module(models.Model):
         return render_markdown(self.lesson)
 
 
+# Attachments are always downloaded, never shown in the app's own origin; even so, only these types
+# are named as what they are. Anything else (an uploaded .html or .svg, whose scripts would run if a
+# browser displayed it) goes out as application/octet-stream.
+DOWNLOAD_CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "txt": "text/plain",
+    "csv": "text/csv",
+    "zip": "application/zip",
+    "mp3": "audio/mpeg",
+    "mp4": "video/mp4",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+}
+SAFE_FALLBACK_CONTENT_TYPE = "application/octet-stream"
+
+
 def attachment_path(instance, filename):
     return f"training/{instance.module.session_id}/{instance.module_id}/{filename}"
 
@@ -75,6 +103,12 @@ class ModuleAttachment(models.Model):
     @property
     def filename(self):
         return self.file.name.rsplit("/", 1)[-1]
+
+    @property
+    def download_content_type(self):
+        """The Content-Type the download is sent with: a known harmless type, else octet-stream."""
+        extension = self.filename.rsplit(".", 1)[-1].lower() if "." in self.filename else ""
+        return DOWNLOAD_CONTENT_TYPES.get(extension, SAFE_FALLBACK_CONTENT_TYPE)
 
 
 class ModuleProgress(models.Model):

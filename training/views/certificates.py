@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from meetings.audit import record_list_export
 from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import central_required, is_central, staff_required
 from meetings.qr import qr_png_data_uri
@@ -171,4 +172,13 @@ def certificate_download(request, session_pk, pk):
     certificate = selectors.get_certificate_for_staff(request.user, session, pk)
     if not certificate.is_valid:
         raise Http404("revoked")
-    return certificate_pdf_response(certificate, request)
+    response = certificate_pdf_response(certificate, request)
+    record_list_export(
+        request,
+        kind="certificate.pdf",
+        session=session,
+        count=1,
+        province=certificate.registration.province_id,
+        details={"certificate": certificate.pk},
+    )
+    return response

@@ -50,4 +50,10 @@ def attachment_download(request, registration, token, pk, attachment_pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("file missing") from None
-    return FileResponse(handle, as_attachment=False, filename=attachment.filename)
+    # Always a download with a type from the allow-list: an uploaded HTML or SVG file shown inline
+    # would run its scripts in this origin (next to the attendee's personal pages). FileResponse
+    # encodes the filename as RFC 6266 asks; SecurityMiddleware adds X-Content-Type-Options: nosniff.
+    response = FileResponse(handle, as_attachment=True, filename=attachment.filename, content_type=attachment.download_content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

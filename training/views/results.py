@@ -3,6 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from meetings.audit import record_list_export
 from meetings.exports import xlsx_response
 from meetings.permissions import is_central, staff_required
 from meetings.selectors import get_session_for_user
@@ -133,7 +134,9 @@ def results_export(request, session_pk):
         ]
         for r in results
     ]
-    return xlsx_response(headers, rows, f"training-results-{session.pk}.xlsx", sheet_title="results")
+    response = xlsx_response(headers, rows, f"training-results-{session.pk}.xlsx", sheet_title="results")
+    record_list_export(request, kind="training-results.xlsx", session=session, count=len(rows))
+    return response
 
 
 @staff_required
