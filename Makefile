@@ -16,7 +16,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production A
 DEMO_ENV := DEBUG=1
 PYTEST_ARGS ?=
 
-.PHONY: lint demo serve test test-services bench bench-deps prod venv system-deps migrate seed messages clean help
+.PHONY: lint demo serve test test-services bench bench-deps proxy-deps prod venv system-deps migrate seed messages clean help
 
 help:
 	@sed -n '2,3p' Makefile
@@ -66,12 +66,19 @@ test: $(STAMP) system-deps
 test-services: $(STAMP) system-deps
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_SERVICE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# nginx, the reverse proxy of the production topology (Debian's package).
+proxy-deps:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "Installing system packages: nginx"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx >/dev/null; \
+	fi
+
 # Benchmarks drive the servers with wrk and put nginx in front of the split topology (Debian's packages);
 # the check-in and dashboard benchmarks need PostgreSQL and Redis running (BENCH_DATABASE_URL, BENCH_REDIS_URL).
-bench-deps:
+bench-deps: proxy-deps
 	@missing=""; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
-	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -81,8 +88,8 @@ bench-deps:
 bench: $(STAMP) bench-deps
 	$(TEST_ENV) $(BIN)/python -m bench
 
-# The production topology (docs/DEPLOY.md) on this machine: uvicorn workers on PostgreSQL + Redis, static
-# files collected. DATABASE_URL, REDIS_URL, SECRET_KEY, WORKERS come from the environment (local defaults
+# The production topology (docs/DEPLOY.md) on this machine: nginx in front of uvicorn workers for HTTP and
+# one uvicorn process for the dashboards' WebSockets, on PostgreSQL + Redis, static files collected. DATABASE_URL, REDIS_URL, SECRET_KEY, WORKERS come from the environment (local defaults
 # in deploy/prod.sh, for this target only).
 # A production install: the service's own dependencies from uv.lock, no test or dev tools.
 PROD_VENV := .venv-prod
@@ -92,7 +99,7 @@ $(PROD_VENV)/.installed: pyproject.toml uv.lock
 	$(call UV_ENV,$(PROD_VENV)) $(PROD_VENV)/bin/uv sync --quiet --frozen --inexact --no-default-groups
 	touch $@
 
-prod: $(PROD_VENV)/.installed
+prod: $(PROD_VENV)/.installed proxy-deps
 	HOST=$(HOST) PORT=$(PORT) PYTHON=$(PROD_VENV)/bin/python ./deploy/prod.sh
 
 # ruff: lint and format (pyproject.toml's [tool.ruff]); .ci/run runs it.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make prod`: the production topology (docs/DEPLOY.md) on this machine, on PostgreSQL and Redis.
-# uvicorn, WORKERS processes serving HTTP and WebSockets (ASGI) on HOST:PORT; whitenoise serves
-# the collected static files. Every setting comes from the environment; the defaults below are for
-# trying it locally only (the SECRET_KEY default must never serve real people).
+# nginx on HOST:PORT in front of two uvicorn servers (ASGI): WORKERS processes for HTTP (pages, the
+# check-in API; whitenoise serves the collected static files) and one process for the dashboards'
+# WebSockets (/ws/), so a War Room full of screens never slows the door. Every setting comes from
+# the environment; the defaults below are for trying it locally only (the SECRET_KEY default must
+# never serve real people).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +31,26 @@ if ! psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE da
 fi
 "$PYTHON" manage.py migrate --noinput
 "$PYTHON" manage.py collectstatic --noinput --verbosity 0
-echo "Serving Prachum on http://$HOST:$PORT/ with $WORKERS uvicorn workers (Ctrl+C to stop); health: /healthz"
-exec "$PYTHON" -m uvicorn config.asgi:application --host "$HOST" --port "$PORT" --workers "$WORKERS" \
-    --loop uvloop --http httptools --ws websockets-sansio --lifespan off --no-access-log --proxy-headers
+
+HTTP_PORT="${HTTP_PORT:-$((PORT + 1))}"
+WS_PORT="${WS_PORT:-$((PORT + 2))}"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+RUN_DIR="$(mktemp -d "${TMPDIR:-/tmp}/prachum-prod-XXXXXX")"
+chmod 755 "$RUN_DIR"  # nginx's workers drop root and buffer request bodies under it
+sed -e "s|\${PREFIX}|$RUN_DIR|g" -e "s|\${LISTEN}|$HOST:$PORT|g" \
+    -e "s|\${HTTP_UPSTREAM}|127.0.0.1:$HTTP_PORT|g" -e "s|\${WS_UPSTREAM}|127.0.0.1:$WS_PORT|g" \
+    deploy/nginx-split.conf.template > "$RUN_DIR/nginx.conf"
+
+uvicorn() {
+    "$PYTHON" -m uvicorn config.asgi:application --host 127.0.0.1 --loop uvloop --http httptools \
+        --ws websockets-sansio --lifespan off --no-access-log --proxy-headers "$@"
+}
+pids=()
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$RUN_DIR"; }
+trap stop EXIT INT TERM
+uvicorn --port "$HTTP_PORT" --workers "$WORKERS" & pids+=($!)
+uvicorn --port "$WS_PORT" & pids+=($!)
+"$NGINX" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" & pids+=($!)
+echo "Serving Prachum on http://$HOST:$PORT/ (Ctrl+C to stop): nginx, $WORKERS uvicorn workers for HTTP on :$HTTP_PORT,"
+echo "one uvicorn process for /ws/ on :$WS_PORT; health: /healthz"
+wait -n "${pids[@]}"
