@@ -1,5 +1,5 @@
 # Prachum: two commands on a fresh machine with Python 3.11 and make.
-#   make demo   set up, seed the 25 Nov 2564 session and serve it on http://127.0.0.1:8000
+#   make demo   set up, seed the 25 Nov 2564 session and a rehearsal, and serve them on http://127.0.0.1:8000
 #   make test   set up and run the whole suite (SQLite + in-memory channel layer)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -50,7 +50,7 @@ migrate: $(STAMP)
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 
 demo: seed
 	@echo "Serving Prachum on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meetings.collation import ThaiOrderModelChoiceField, sorted_venues
 from meetings.models import Venue
 from registration.models import Registration
 
@@ -14,7 +15,9 @@ class ManualCheckinForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("Choose a participant of this session."), "required": _("Choose a participant.")},
     )
-    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False, empty_label=_("The participant's own venue"))
+    venue = ThaiOrderModelChoiceField(
+        queryset=Venue.objects.none(), order=sorted_venues, label=_("Venue"), required=False, empty_label=_("The participant's own venue")
+    )
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"placeholder": _("e.g. forgot the phone with the QR code")})
     )
@@ -22,7 +25,7 @@ class ManualCheckinForm(forms.Form):
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration"].queryset = Registration.objects.active().filter(session=session)
-        self.fields["venue"].queryset = session.venues.select_related("province").in_list_order()
+        self.fields["venue"].queryset = session.venues.select_related("province")
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

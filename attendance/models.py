@@ -189,3 +189,120 @@ class SelfCheckinTicket(models.Model):
 
     def __str__(self):
         return f"{self.key[:6]}… → {self.registration_id}"
+
+
+# --- video-conference participants reports (attendance/vc, docs/ATTENDANCE_VC.md) ------------------------
+
+
+class VcPlatform(models.TextChoices):
+    ZOOM = "zoom", "Zoom"
+    WEBEX = "webex", "Webex"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class VcReportStatus(models.TextChoices):
+    ACTIVE = "active", _("In use")
+    PENDING = "pending", _("Waiting for confirmation")
+    REPLACED = "replaced", _("Replaced by a newer report")
+
+
+class VcReport(models.Model):
+    """A platform's participants report of one session, as uploaded. A session's attendance counts its
+    active reports: the first of a platform is active at once; a later one waits until staff confirm that it
+    replaces the earlier one or adds to it (a restarted meeting gives a second report)."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="vc_reports", verbose_name=_("session"))
+    platform = models.CharField(_("platform"), max_length=16, choices=VcPlatform.choices)
+    status = models.CharField(_("status"), max_length=16, choices=VcReportStatus.choices, default=VcReportStatus.ACTIVE)
+    # SHA-256 of the file's bytes: the same file uploaded again changes nothing.
+    file_hash = models.CharField(_("file fingerprint"), max_length=64, editable=False)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    # The meeting as the report gives it (its summary), else its first join and last leave.
+    meeting_started_at = models.DateTimeField(_("meeting started"), null=True, blank=True)
+    meeting_ended_at = models.DateTimeField(_("meeting ended"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("replaced by"))
+
+    class Meta:
+        verbose_name = _("video-conference report")
+        verbose_name_plural = _("video-conference reports")
+        constraints = [models.UniqueConstraint(fields=["session", "file_hash"], name="vcreport_unique_file")]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} {self.filename} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+
+
+class VcParticipantKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ROOM = "room", _("Meeting room")
+    UNMATCHED = "unmatched", _("Not matched")
+    IGNORED = "ignored", _("Not a participant")
+
+
+class VcMatchRule(models.TextChoices):
+    CODE = "code", _("Registration code in the name")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone number")
+    NAME = "name", _("Name")
+    NAME_FUZZY = "name_fuzzy", _("Similar name")
+    ROOM = "room", _("Names a venue")
+    STAFF = "staff", _("Set by staff")
+    NONE = "none", _("None")
+
+
+class VcParticipantQuerySet(models.QuerySet):
+    def counted(self):
+        """What attendance counts: people and rooms of the session's active reports."""
+        return self.filter(report__status=VcReportStatus.ACTIVE, kind__in=(VcParticipantKind.PERSON, VcParticipantKind.ROOM))
+
+
+class VcParticipant(models.Model):
+    """One name in a report with all its connections (reconnects are merged), and what it was matched to:
+    a registration, a venue's meeting room, or nothing yet."""
+
+    report = models.ForeignKey(VcReport, on_delete=models.CASCADE, related_name="participants", verbose_name=_("report"))
+    display_name = models.CharField(_("name in the meeting"), max_length=300, blank=True)
+    original_name = models.CharField(_("original name"), max_length=300, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    guest = models.BooleanField(_("guest"), default=False)
+    first_row = models.PositiveIntegerField(_("first row in the file"), default=0)
+    connections = models.PositiveIntegerField(_("connections"), default=0)
+    # The union of its connections, [[start, end], ...] in seconds since the epoch, in order and apart.
+    intervals = models.JSONField(_("connected"), default=list)
+    kind = models.CharField(_("kind"), max_length=16, choices=VcParticipantKind.choices, default=VcParticipantKind.UNMATCHED)
+    registration = models.ForeignKey(
+        "registration.Registration", on_delete=models.SET_NULL, null=True, blank=True, related_name="vc_participants", verbose_name=_("registration")
+    )
+    venue = models.ForeignKey("meetings.Venue", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("venue"))
+    rule = models.CharField(_("matched by"), max_length=16, choices=VcMatchRule.choices, default=VcMatchRule.NONE)
+    confidence = models.PositiveSmallIntegerField(_("confidence"), default=0)
+    # Registrations that may be this name (best first), for staff to choose from.
+    suggestions = models.JSONField(_("suggestions"), default=list, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("confirmed by")
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    objects = VcParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("video-conference participant")
+        verbose_name_plural = _("video-conference participants")
+        indexes = [models.Index(fields=["report", "kind"], name="vcparticipant_report_kind_idx")]
+        constraints = [models.CheckConstraint(condition=Q(confidence__lte=100), name="vcparticipant_confidence_percent")]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_kind_display()})"
+
+    @property
+    def seconds(self):
+        return sum(end - start for start, end in self.intervals)

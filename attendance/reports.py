@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from attendance.models import is_late
+from meetings.collation import sorted_thai, sorted_venues
 from meetings.models import Province, RoleCategory, Venue
 from meetings.permissions import scope_to_user
-from registration.models import Registration, home_venue_id
+from registration.models import Registration, home_venue_id, sorted_in_list_order
 
 
 @dataclass
@@ -38,12 +39,13 @@ def registrations_for_report(session, user):
 
 
 def venues_for_user(session, user):
-    return scope_to_user(Venue.objects.filter(session=session).select_related("province").in_list_order(), user)
+    """The venues `user` may see, as lists show them (meetings.collation.sorted_venues)."""
+    return sorted_venues(scope_to_user(Venue.objects.filter(session=session).select_related("province"), user))
 
 
 def attendance_report(session, user):
     """{"total": Row, "venues": [Row], "provinces": [Row], "roles": [Row]} for what `user` may see."""
-    venues = list(venues_for_user(session, user))
+    venues = venues_for_user(session, user)
     remote = {v.province_id: v.pk for v in Venue.objects.filter(session=session, is_host=False)}
     values = registrations_for_report(session, user).values_list(
         "venue_id", "province_id", "role_id", "checkin__checked_in_at", "checkin__wrong_venue"
@@ -75,24 +77,21 @@ def attendance_report(session, user):
     return {
         "total": total,
         "venues": list(by_venue.values()),
-        "provinces": sorted(by_province.values(), key=lambda r: r.key.code),
+        "provinces": sorted_thai(by_province.values(), key=lambda r: r.label),
         "roles": sorted(by_role.values(), key=lambda r: (r.key.order, r.key.code)),
     }
 
 
 def people_for_report(session, user):
-    return (
-        registrations_for_report(session, user)
-        .select_related("province", "role", "venue", "checkin", "checkin__venue")
-        .order_by("province__code", "role__order", "first_name", "last_name")
-    )
+    """Everyone `user` may see, in list order (registration.models.sorted_in_list_order)."""
+    return sorted_in_list_order(registrations_for_report(session, user).select_related("province", "role", "venue", "checkin", "checkin__venue"))
 
 
 def people_for_venue(venue):
-    """Registrations expected at `venue` (the sign-in sheet), by name."""
+    """Registrations expected at `venue` (the sign-in sheet; registration.models.sorted_by_name orders it)."""
     registrations = Registration.objects.active().filter(session=venue.session_id)
     if venue.is_host:
         registrations = registrations.filter(venue=venue)
     else:
         registrations = registrations.filter(Q(venue=venue) | Q(venue__isnull=True, province=venue.province_id))
-    return registrations.select_related("role", "checkin").order_by("first_name", "last_name")
+    return registrations.select_related("role", "checkin")

@@ -15,6 +15,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from attendance.models import CheckIn, ScannerStatus, is_late, late_filter
+from meetings.collation import sorted_provinces
 from meetings.dates import format_time
 from meetings.models import Province, Region, RoleCategory, Session
 from meetings.reference_cache import provinces_by_id, roles_by_id
@@ -295,9 +296,12 @@ def view_changes(old, new):
 
 
 def get_dashboard_labels():
-    """Names for the codes a dashboard receives, in the active language (two queries)."""
+    """Names for the codes a dashboard receives, in the active language (two queries), and the order
+    of the provinces by name (Thai dictionary order in Thai, meetings.collation) that the table keeps."""
+    provinces = sorted_provinces(Province.objects.all())
     return {
-        "provinces": {p.code: p.name for p in Province.objects.order_by("code")},
+        "provinces": {p.code: p.name for p in provinces},
+        "province_order": [p.code for p in provinces],
         "roles": {r.code: r.name for r in RoleCategory.objects.order_by("order", "code")},
         "regions": {code: str(label) for code, label in Region.choices},
     }

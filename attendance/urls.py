@@ -1,10 +1,11 @@
 from django.urls import path
 
-from attendance.views import checkin, dashboard, devices, reports, scanner_app, selfcheckin
+from attendance.views import checkin, dashboard, devices, reports, scanner_app, selfcheckin, vc
 
 app_name = "attendance"
 
 VENUE = "sessions/<int:session_pk>/venues/<int:venue_pk>/"
+VC = "sessions/<int:session_pk>/attendance/vc/"
 
 urlpatterns = [
     # --- check-in: desk scanner, manual check-in and undo ---
@@ -27,6 +28,15 @@ urlpatterns = [
     path("sessions/<int:session_pk>/attendance/report/", reports.report, name="report"),
     path("sessions/<int:session_pk>/attendance/report.xlsx", reports.report_xlsx, name="report_xlsx"),
     path(VENUE + "signin-sheet.pdf", reports.signin_sheet, name="signin_sheet"),
+    # --- video-conference reports (Zoom, Webex, Teams) and attendance from both sources ---
+    path(VC, vc.vc_reports, name="vc_reports"),
+    path(VC + "upload/", vc.vc_upload, name="vc_upload"),
+    path(VC + "<int:report_pk>/", vc.vc_review, name="vc_review"),
+    path(VC + "<int:report_pk>/confirm/", vc.vc_confirm, name="vc_confirm"),
+    path(VC + "<int:report_pk>/discard/", vc.vc_discard, name="vc_discard"),
+    path(VC + "<int:report_pk>/names/<int:participant_pk>/", vc.vc_match, name="vc_match"),
+    path("sessions/<int:session_pk>/attendance/combined/", vc.vc_attendance, name="vc_attendance"),
+    path("sessions/<int:session_pk>/attendance/combined.xlsx", vc.vc_attendance_xlsx, name="vc_attendance_xlsx"),
     # --- live dashboard ---
     path("sessions/<int:session_pk>/attendance/live/", dashboard.live_dashboard, name="live_dashboard"),
     # --- the desk scanner as an offline app: its service worker (at the root: it controls /sessions/) and manifest ---

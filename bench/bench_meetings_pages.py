@@ -11,13 +11,14 @@ def run():
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from meetings.demo import DEMO_SLUG
     from meetings.models import RoleCategory, Session
     from training.demo import seed_demo
 
     # No collectstatic here: plain static storage instead of the manifest (DEBUG is off).
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     seed_demo()
-    session = Session.objects.get()
+    session = Session.objects.get(slug=DEMO_SLUG)
     client = Client()
     client.force_login(get_user_model().objects.get(username="organiser"))
     officer = Client()

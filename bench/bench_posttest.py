@@ -29,6 +29,8 @@ def run():
 
     session, _ = seed_demo()
     quiz = Quiz.objects.get(session=session, kind=QuizKind.POSTTEST)
+    # The seed records the day's post-tests; every attendee starts afresh here.
+    Attempt.objects.filter(quiz=quiz).delete()
     key = {q.pk: [(c.pk, c.is_correct) for c in q.choices.all()] for q in quiz.questions.prefetch_related("choices")}
     tokens = [make_personal_token(r) for r in session.registrations.order_by("pk")]
     rng = random.Random(2564)

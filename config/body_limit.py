@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 logger = logging.getLogger("prachum.body_limit")
 
 # Pages that take files: up to UPLOAD_MAX_BYTES for a signed-in user (their views check the file itself).
-UPLOAD_ROUTES = frozenset({"registration:import", "training:questions_import", "training:attachment_add"})
+UPLOAD_ROUTES = frozenset({"registration:import", "training:questions_import", "training:attachment_add", "attendance:vc_upload"})
 
 
 def _is_upload_route(path):

@@ -50,9 +50,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env_origins("CSRF_TRUSTED_ORIGINS")
+# A refused form gets a page in Thai and English that leads back to it (JSON for API calls).
+CSRF_FAILURE_VIEW = "meetings.views.csrf_failure"
 
-# Absolute address used in QR codes, e-mails and PDFs, where no request is at hand.
-SITE_URL = env_url("SITE_URL", default="http://127.0.0.1:8000")
+# The site's public address for QR codes, PDFs, e-mails and calendar files (meetings/site.py). Unset, links
+# follow each request's own host and port; work without a request falls back to the local address, and
+# start-up warns when DEBUG is off (meetings/checks.py).
+SITE_URL = env_url("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "daphne",
@@ -239,8 +243,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Served at the site's root by whitenoise, before any view: /favicon.ico and /apple-touch-icon.png, which
+# browsers ask for on their own (pages link the hashed copies under STATIC_URL).
+WHITENOISE_ROOT = BASE_DIR / "static" / "favicon"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -330,6 +337,20 @@ if not 0 < IMPORT_MAX_BYTES < UPLOAD_MAX_BYTES:
     )
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Video-conference participants reports (attendance/vc, docs/ATTENDANCE_VC.md): the largest file and the most
+# rows one report may have (a report lists every reconnect, so it runs longer than a list of people), and the
+# share of the session a person must be connected for to count as present online.
+VC_REPORT_MAX_BYTES = env_int("VC_REPORT_MAX_BYTES", 10 * 1024 * 1024)
+VC_REPORT_MAX_ROWS = env_int("VC_REPORT_MAX_ROWS", 20000)
+VC_PRESENT_PERCENT = env_int("VC_PRESENT_PERCENT", 80)
+if not 0 < VC_REPORT_MAX_BYTES < UPLOAD_MAX_BYTES:
+    raise ImproperlyConfigured(
+        f"VC_REPORT_MAX_BYTES ({VC_REPORT_MAX_BYTES}) must be positive and smaller than UPLOAD_MAX_BYTES ({UPLOAD_MAX_BYTES})."
+    )
+if VC_REPORT_MAX_ROWS < 1:
+    raise ImproperlyConfigured("VC_REPORT_MAX_ROWS must be at least 1.")
+if not 1 <= VC_PRESENT_PERCENT <= 100:
+    raise ImproperlyConfigured(f"VC_PRESENT_PERCENT must be between 1 and 100 (got {VC_PRESENT_PERCENT}).")
 
 # Personal links and tickets are masked in every log record (config/log_filters.py).
 LOGGING_CONFIG = "config.log_filters.configure_logging"

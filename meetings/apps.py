@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
+
+from meetings.checks import check_site_url
 
 
 class MeetingsConfig(AppConfig):
@@ -13,6 +16,8 @@ class MeetingsConfig(AppConfig):
         # meetings/tests/test_layout.py allows.
         from meetings.reference_cache import clear_reference_cache
         from meetings.roles import sync_groups
+
+        register(check_site_url, Tags.security)
 
         post_migrate.connect(sync_groups, dispatch_uid="meetings.sync_groups")
         post_migrate.connect(clear_reference_cache, dispatch_uid="meetings.clear_reference_cache")

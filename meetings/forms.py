@@ -16,28 +16,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings import services
-from meetings.dates import format_date
+from meetings.collation import ThaiOrderModelChoiceField, province_name
 from meetings.errors import add_form_error
-from meetings.models import AuditAction, Province, Session, SessionStatus, Venue
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format=DATETIME_FORMAT)
+from meetings.fields import ThaiDateField, ThaiDateTimeField, ThaiDateTimeWidget
+from meetings.models import AuditAction, Session, SessionStatus, Venue
 
 
 def _datetime_field(label, required=True, help_text=""):
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=DateTimeLocalInput(),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-    )
+    return ThaiDateTimeField(label=label, required=required, help_text=help_text)
 
 
 class HttpURLField(forms.URLField):
@@ -79,14 +65,6 @@ class SessionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # The browser's date picker may show Gregorian dates; say the saved value in the Thai way too.
-            for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "checkin_opens_at", "checkin_closes_at"):
-                value = getattr(self.instance, name)
-                if value:
-                    saved = gettext("Saved: %(date)s") % {"date": format_date(value, "datetime")}
-                    help_text = self.fields[name].help_text
-                    self.fields[name].help_text = f"{saved} · {help_text}" if help_text else saved
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -170,13 +148,13 @@ class VenueForm(forms.ModelForm):
     class Meta:
         model = Venue
         fields = list(services.VENUE_FIELDS)
+        field_classes = {"province": ThaiOrderModelChoiceField}
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.session = session
-        self.fields["province"].queryset = Province.objects.order_by("name_th")
-        self.fields["province"].label_from_instance = lambda p: p.name
+        self.fields["province"].label_from_instance = province_name
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -235,12 +213,7 @@ class AgendaItemForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     title = forms.CharField(label=_("topic"), max_length=400, widget=forms.TextInput(attrs={"class": "form-control"}))
     presenter = forms.CharField(label=_("presenter"), max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
-    starts_at = forms.DateTimeField(
-        label=_("planned start"),
-        required=False,
-        widget=DateTimeLocalInput(attrs={"class": "form-control"}),
-        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
-    )
+    starts_at = ThaiDateTimeField(label=_("planned start"), required=False, widget=ThaiDateTimeWidget(attrs={"class": "form-control"}))
     duration_minutes = forms.IntegerField(
         label=_("duration (minutes)"),
         required=False,
@@ -416,8 +389,8 @@ class AuditFilterForm(forms.Form):
     """Filters of the audit log page: what was done, from and to which day, by whom."""
 
     action = forms.ChoiceField(label=_("action"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = ThaiDateField(label=_("From"), required=False)
+    date_to = ThaiDateField(label=_("To"), required=False)
     user = forms.ModelChoiceField(label=_("by"), queryset=None, required=False)
 
     def __init__(self, *args, users, **kwargs):

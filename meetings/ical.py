@@ -7,12 +7,14 @@ reader may see them (staff, or a registered person's own link).
 
 import datetime
 import functools
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from icalendar import Calendar, Event, Timezone
+
+from meetings.site import site_url
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -38,8 +40,8 @@ def session_calendar(session, *, venue=None, include_join=False, url=None):
     cal.add_component(_vtimezone("Asia/Bangkok"))
 
     event = Event()
-    host = settings.SITE_URL.split("://", 1)[-1].split("/")[0]
-    event.add("uid", f"session-{session.pk}@{host}")
+    # The site's host names the event; `url` (the session's page) is on it.
+    event.add("uid", f"session-{session.pk}@{urlsplit(url or site_url()).netloc}")
     event.add("summary", session.title)
     event.add("dtstart", _bangkok(session.starts_at))
     event.add("dtend", _bangkok(session.ends_at))

@@ -10,13 +10,15 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from meetings import services
+from meetings.collation import sorted_provinces, sorted_venues
 from meetings.dates import format_month, thai_weekday_initials
-from meetings.errors import add_error_message, add_form_error
+from meetings.errors import DomainError, add_error_message, add_form_error, error_json
 from meetings.forms import (
     AgendaFormSet,
     AllProvincesVenueForm,
@@ -29,6 +31,7 @@ from meetings.forms import (
 )
 from meetings.health import check_channel_layer, check_database, versions
 from meetings.ical import session_calendar
+from meetings.middleware import wants_json
 from meetings.models import Province, RoleCategory, Session, Venue
 from meetings.permissions import central_required, is_central, staff_required, user_province
 from meetings.selectors import (
@@ -39,6 +42,7 @@ from meetings.selectors import (
     get_sessions_with_counts,
     get_venue_for_user,
 )
+from meetings.site import absolute_url
 
 
 def home(request):
@@ -52,6 +56,18 @@ def home(request):
             "past": sessions.past(now)[:20],
         },
     )
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without a valid security token (open too long, a login in another
+    tab, cookies blocked) gets a page that says so in Thai and English and leads back to the form;
+    a fetch() or API call gets the usual JSON error."""
+    if wants_json(request):
+        message = _("The request lacks its CSRF token: reload the page and try again.")
+        return error_json(DomainError(message, code="csrf_failed"), status=403)
+    referer = request.headers.get("Referer", "")
+    retry_url = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()) else ""
+    return render(request, "403_csrf.html", {"retry_url": retry_url}, status=403)
 
 
 async def _is_site_operator(request):
@@ -94,9 +110,13 @@ def session_detail(request, pk):
     venues = list(session.venues.select_related("province").filter(Q(is_host=True) | Q(province=province) if province else Q(is_host=True)))
     host = next((v for v in venues if v.is_host), None)
     own_venue = next((v for v in venues if not v.is_host and province and v.province_id == province.pk), None)
+    agenda = list(session.agenda_items.all())
+    days = {timezone.localdate(session.starts_at)} | {timezone.localdate(item.starts_at) for item in agenda if item.starts_at}
     context = {
         "session": session,
-        "agenda": session.agenda_items.all(),
+        "agenda": agenda,
+        # The agenda shows each item's date as well as its time once it runs over more than one day.
+        "several_days": len(days) > 1,
         "host_venue": host,
         "own_venue": own_venue,
         "viewer_province": province,
@@ -165,16 +185,28 @@ def session_list(request):
 
 @staff_required
 def session_calendar_month(request):
-    """A month calendar of the sessions the user can see (?year=2021&month=11, Gregorian in the URL)."""
+    """A month calendar of the sessions the user can see (?year=2021&month=11, Gregorian in the URL).
+
+    Without a month in the URL it opens on the month of the next session (the latest past one when
+    none is coming), not on a current month that may well be empty.
+    """
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = datetime.date(year, month, 1)
-    except (TypeError, ValueError):
-        raise Http404("bad month") from None
+    visible = get_sessions_for_user(request.user)
+    if "year" in request.GET or "month" in request.GET:
+        try:
+            year = int(request.GET.get("year", today.year))
+            month = int(request.GET.get("month", today.month))
+            first = datetime.date(year, month, 1)
+        except (TypeError, ValueError):
+            raise Http404("bad month") from None
+    else:
+        now = timezone.now()
+        nearest = visible.upcoming(now).first() or visible.past(now).first()
+        opening = timezone.localdate(nearest.starts_at) if nearest else today
+        first = opening.replace(day=1)
+        year, month = first.year, first.month
     last = datetime.date(year, month, calendar.monthrange(year, month)[1])
-    sessions = get_sessions_for_user(request.user).filter(starts_at__date__gte=first, starts_at__date__lte=last).order_by("starts_at")
+    sessions = visible.filter(starts_at__date__gte=first, starts_at__date__lte=last).order_by("starts_at")
     by_day = {}
     for session in sessions:
         by_day.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
@@ -193,6 +225,7 @@ def session_calendar_month(request):
             "weekdays": thai_weekday_initials(),
             "previous": {"year": previous.year, "month": previous.month, "label": format_month(previous.year, previous.month)},
             "following": {"year": following.year, "month": following.month, "label": format_month(following.year, following.month)},
+            "this_month": None if (year, month) == (today.year, today.month) else {"year": today.year, "month": today.month},
             "can_manage": is_central(request.user),
         },
     )
@@ -298,7 +331,7 @@ def session_ics(request, pk):
 
 def calendar_response(request, session, *, venue, include_join):
     """The .ics download of a session (private: it may carry join details)."""
-    body = session_calendar(session, venue=venue, include_join=include_join, url=request.build_absolute_uri(session.get_absolute_url()))
+    body = session_calendar(session, venue=venue, include_join=include_join, url=absolute_url(session.get_absolute_url(), request))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="prachum-session-{session.pk}.ics"'
     response["Cache-Control"] = "private, no-store"
@@ -341,7 +374,7 @@ def agenda_edit(request, pk):
 @central_required
 def venue_list(request, pk):
     session = get_object_or_404(Session, pk=pk)
-    venues = list(session.venues.select_related("province").order_by("-is_host", "province__name_th"))
+    venues = sorted_venues(session.venues.select_related("province"))
     have = {v.province_id for v in venues if not v.is_host}
     missing = Province.objects.exclude(pk__in=have).count()
     return render(
@@ -420,7 +453,7 @@ def venues_add_all(request, pk):
 def quota_matrix(request, pk):
     """All 77 provinces × role categories in one form. A fixed handful of queries whatever the size."""
     session = get_object_or_404(Session, pk=pk)
-    provinces = list(Province.objects.order_by("name_th"))
+    provinces = sorted_provinces(Province.objects.all())
     roles = list(RoleCategory.objects.order_by("order", "code"))
     quotas = list(session.quotas.all())
     used = services.used_seats(session)

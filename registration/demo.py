@@ -1,8 +1,11 @@
-"""The demo's 2,660 participants of the 25 November 2564 BE session: every one made up."""
+"""The demo's 2,660 participants of the 25 November 2564 BE session, and the rehearsal's few in
+Lampang and Chiang Mai: every one made up."""
+
+import random
 
 from stdnum.th import pin
 
-from meetings.demo import LAMPANG_CODE, DemoPlan
+from meetings.demo import CHIANGMAI_CODE, LAMPANG_CODE, DemoPlan, RehearsalPlan
 from meetings.models import Province, RoleCategory
 from registration.models import Registration
 
@@ -193,4 +196,54 @@ def seed_registration_demo(plan: DemoPlan):
                 )
         Registration.objects.bulk_create(rows, batch_size=500)
         created["registrations"] = len(rows)
+    return created
+
+
+# The rehearsal's people: officers and committee members in the two provinces the demo logins serve.
+REHEARSAL_PEOPLE = {"provincial_officer": 2, "committee": 4}
+# Phone numbers of the rehearsal's people start after the demo session's 2,660.
+REHEARSAL_PHONE_INDEX = 9000
+
+
+def seed_rehearsal_registrations(plan: RehearsalPlan, *, officers):
+    """Register a few people in Lampang and Chiang Mai for the rehearsal (nothing on a second run).
+
+    `officers` maps a province code to the demo login who registers that province's people."""
+    session = plan.session
+    created = {"rehearsal_registrations": 0}
+    if session.registrations.exists():
+        return created
+    rng = random.Random("prachum-rehearsal-registrations")
+    roles = {r.code: r for r in RoleCategory.objects.all()}
+    venues = {
+        v.province.code: v for v in session.venues.filter(is_host=False, province__code__in=(LAMPANG_CODE, CHIANGMAI_CODE)).select_related("province")
+    }
+    rows = []
+    index = REHEARSAL_PHONE_INDEX
+    for code in (LAMPANG_CODE, CHIANGMAI_CODE):
+        venue = venues[code]
+        for role_code, count in REHEARSAL_PEOPLE.items():
+            for _ in range(count):
+                index += 1
+                if role_code == "committee":
+                    extra = {
+                        "position": rng.choice(COMMITTEE_POSITIONS),
+                        "organisation": "คณะกรรมการบริหารกองทุน กข.คจ. ระดับหมู่บ้าน",
+                        "village": f"บ้าน{rng.choice(VILLAGE_WORDS)} หมู่ที่ {rng.randint(1, 15)}",
+                    }
+                else:
+                    extra = {"position": "นักวิชาการพัฒนาชุมชน", "organisation": f"สำนักงานพัฒนาชุมชนจังหวัด{venue.province.name_th}"}
+                rows.append(
+                    Registration(
+                        session=session,
+                        province=venue.province,
+                        role=roles[role_code],
+                        venue=venue,
+                        created_by=officers.get(code),
+                        **_person(rng, index),
+                        **extra,
+                    )
+                )
+    Registration.objects.bulk_create(rows)
+    created["rehearsal_registrations"] = len(rows)
     return created

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 
+from meetings.collation import ThaiOrderModelChoiceField
 from meetings.models import Province, RoleCategory
 from registration.errors import NO_SEATS_MESSAGE
 from registration.models import PERSON_FIELDS, Registration, RegistrationStatus
@@ -179,7 +180,7 @@ class NationalIdRevealForm(forms.Form):
 class ProvinceChoiceForm(forms.Form):
     """Central staff choose which province they act for (import, new registration)."""
 
-    province = forms.ModelChoiceField(queryset=Province.objects.order_by("name_th"), label=_("province"), to_field_name="code")
+    province = ThaiOrderModelChoiceField(queryset=Province.objects.all(), label=_("province"), to_field_name="code")
 
 
 class ImportUploadForm(forms.Form):
@@ -195,7 +196,7 @@ class ImportUploadForm(forms.Form):
 
 class RegistrationFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, phone or national ID"), required=False)
-    province = forms.ModelChoiceField(queryset=Province.objects.order_by("name_th"), required=False, label=_("province"), to_field_name="code")
+    province = ThaiOrderModelChoiceField(queryset=Province.objects.all(), required=False, label=_("province"), to_field_name="code")
     role = forms.ModelChoiceField(queryset=RoleCategory.objects.all(), required=False, label=_("role category"), to_field_name="code")
     status = forms.ChoiceField(required=False, label=_("status"))
 

@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from meetings.collation import thai_ranks
 from meetings.models import ACTIVE_REGISTRATION
+from meetings.site import absolute_url
 from registration.thai_id import decrypt_national_id as decrypt_id_token
 from registration.thai_id import hash_national_id, masked_from_token, national_id_columns
 from registration.tickets import make_ticket
@@ -70,12 +72,48 @@ class RegistrationQuerySet(models.QuerySet):
         return self.filter(status=RegistrationStatus.ACTIVE)
 
     def in_list_order(self):
-        """The order every shown list uses (pages, exports, PDFs): by province, role, then name."""
+        """A stable database order near the lists' own (province code, role, name). What people read is
+        ordered by sorted_in_list_order or list_order_pks: SQL cannot put Thai names in dictionary order."""
         return self.order_by("province__code", "role__order", "role__code", "first_name", "last_name", "pk")
 
     def with_national_id(self, value):
         """Registrations holding this (clean, 13-digit) national ID, found by its keyed hash."""
         return self.filter(national_id_hash=hash_national_id(value))
+
+
+def sorted_in_list_order(registrations):
+    """Registrations as every list of people shows them (pages, exports, PDFs, results): by the name of the
+    province, then role, then first and last name, names in Thai dictionary order (meetings.collation).
+    Join the province and role first (select_related), or each row costs two queries."""
+    registrations = list(registrations)
+    provinces = thai_ranks(r.province.name for r in registrations)
+    first_names = thai_ranks(r.first_name for r in registrations)
+    last_names = thai_ranks(r.last_name for r in registrations)
+    return sorted(
+        registrations,
+        key=lambda r: (provinces[r.province.name], r.role.order, r.role.code, first_names[r.first_name], last_names[r.last_name], r.pk),
+    )
+
+
+def sorted_by_name(registrations):
+    """Registrations by first name, then last name, in Thai dictionary order (a venue's sign-in sheet)."""
+    registrations = list(registrations)
+    first_names = thai_ranks(r.first_name for r in registrations)
+    last_names = thai_ranks(r.last_name for r in registrations)
+    return sorted(registrations, key=lambda r: (first_names[r.first_name], last_names[r.last_name], r.pk))
+
+
+def list_order_pks(registrations):
+    """The primary keys of `registrations` in list order (sorted_in_list_order), reading only what the
+    order needs: a paginated page fetches its own rows afterwards."""
+    slim = (
+        registrations.select_related(None)
+        .prefetch_related(None)
+        .select_related("province", "role")
+        .order_by()
+        .only("pk", "first_name", "last_name", "province", "province__name_th", "province__name_en", "role", "role__order", "role__code")
+    )
+    return [r.pk for r in sorted_in_list_order(slim)]
 
 
 # A person's own details: what the participant form and an import row set, and a correction edits.
@@ -174,9 +212,9 @@ class Registration(models.Model):
     def get_personal_path(self):
         return reverse("registration:personal", kwargs={"token": make_personal_token(self)})
 
-    def get_personal_url(self):
-        """The absolute personal link, as printed in QR codes (host from settings.SITE_URL)."""
-        return settings.SITE_URL + self.get_personal_path()
+    def get_personal_url(self, request=None):
+        """The absolute personal link: on SITE_URL, else on the host `request` came in on (meetings/site.py)."""
+        return absolute_url(self.get_personal_path(), request)
 
     def is_expected_at(self, venue):
         return expected_at(self.venue_id, self.province_id, venue)

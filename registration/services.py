@@ -24,6 +24,7 @@ from meetings.audit import record
 from meetings.dates import format_date
 from meetings.models import AuditAction, Province, Quota, Venue
 from meetings.permissions import is_central, user_province
+from meetings.site import site_url
 from registration.errors import NO_SEATS_MESSAGE, ImportRejected, RegistrationError
 from registration.imports import Problem, check_rows, read_sheet
 from registration.models import (
@@ -397,11 +398,12 @@ def reissue_ticket(*, registration, actor):
     return registration
 
 
-def send_personal_link(*, registration, actor):
+def send_personal_link(*, registration, actor, base_url=None):
     """E-mail the personal link to the person (their address must be on file), also after the registration
     window closes (people need their links most then). Writes nothing, so there is no transaction to wait
     for: the mail goes now, and a failure is reported to the officer. The caller has already scoped the
-    registration to what `actor` (the sender) may see."""
+    registration to what `actor` (the sender) may see. `base_url` is the site's address for the link
+    (`meetings.site.site_url(request)` from a page); by default SITE_URL or the local address."""
     if registration.status != RegistrationStatus.ACTIVE or registration.link_revoked:
         raise RegistrationError(gettext("This registration has no working personal link."), code="no_link")
     if not registration.email:
@@ -414,7 +416,7 @@ def send_personal_link(*, registration, actor):
         "name": registration.full_name,
         "title": session.title,
         "date": format_date(session.starts_at, "long"),
-        "url": registration.get_personal_url(),
+        "url": (base_url or site_url()) + registration.get_personal_path(),
     }
     try:
         send_mail(gettext("Your link for %(title)s") % {"title": session.title}, body, None, [registration.email])

@@ -4,6 +4,7 @@ Views parse input, check permission through the selectors, call one service and 
 """
 
 import hashlib
+from functools import partial
 
 from cryptography.fernet import InvalidToken
 from django.contrib import messages
@@ -26,6 +27,7 @@ from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import is_central, staff_required, user_province
 from meetings.qr import qr_png_data_uri, qr_svg
 from meetings.selectors import get_session_for_user
+from meetings.site import site_url
 from meetings.views import calendar_response
 from registration import staging
 from registration.errors import ImportFileError, ImportRejected, RegistrationError
@@ -38,7 +40,7 @@ from registration.forms import (
     RegistrationFilterForm,
 )
 from registration.imports import TEMPLATE_FILENAME, check_file_size, template_bytes
-from registration.models import Registration, RegistrationStatus
+from registration.models import Registration, RegistrationStatus, list_order_pks, sorted_in_list_order
 from registration.personal_cookie import remember_personal_token
 from registration.selectors import (
     filter_registrations,
@@ -98,7 +100,7 @@ def _detail_url(registration):
 
 
 def _filtered(request, session):
-    """The list page's and the exports' registrations, filtered as the form asks, in list order."""
+    """The list page's and the exports' registrations, filtered as the form asks (each puts them in list order)."""
     central = is_central(request.user)
     form = RegistrationFilterForm(request.GET or None, central=central)
     registrations = get_registrations_for_user(request.user, session)
@@ -108,7 +110,7 @@ def _filtered(request, session):
         registrations = filter_registrations(registrations, **filters)
     else:
         registrations = filter_registrations(registrations)
-    return form, registrations.in_list_order(), filters
+    return form, registrations, filters
 
 
 # --- list and exports -----------------------------------------------------------------------------------
@@ -118,7 +120,10 @@ def _filtered(request, session):
 def registration_list(request, session_pk):
     session = _session(request, session_pk)
     form, registrations, filters = _filtered(request, session)
-    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Thai dictionary order is Python's to give: sort the keys of every match, then fetch one page of rows.
+    page = Paginator(list_order_pks(registrations), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = registrations.in_bulk(page.object_list)
+    page.object_list = [shown[pk] for pk in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -166,7 +171,7 @@ def registration_export(request, session_pk, fmt):
     """The filtered list as XLSX or CSV; national IDs masked, formula-like cells neutralised."""
     session = _session(request, session_pk)
     _form, registrations, filters = _filtered(request, session)
-    registrations = list(registrations)
+    registrations = sorted_in_list_order(registrations)
     rows = ([n, *[getter(r) for _name, getter in EXPORT_FIELDS]] for n, r in enumerate(registrations, start=1))
     filename = f"registrations-{session.pk}.{fmt}"
     if fmt == "csv":
@@ -241,7 +246,7 @@ def registration_detail(request, session_pk, pk):
 
 def _render_detail(request, session, registration, revealed_id=None, reveal_form=None, status=200):
     has_link = registration.status == RegistrationStatus.ACTIVE and not registration.link_revoked
-    url = registration.get_personal_url() if has_link else ""
+    url = registration.get_personal_url(request) if has_link else ""
     return render(
         request,
         "registration/detail.html",
@@ -307,7 +312,9 @@ def registration_reissue_ticket(request, session_pk, pk):
 @require_POST
 @staff_required
 def registration_send_link(request, session_pk, pk):
-    return _post_action(request, session_pk, pk, send_personal_link, gettext("The personal link was e-mailed to %(name)s."))
+    return _post_action(
+        request, session_pk, pk, partial(send_personal_link, base_url=site_url(request)), gettext("The personal link was e-mailed to %(name)s.")
+    )
 
 
 @require_POST
@@ -593,7 +600,7 @@ def _printable_registrations(request, session):
     province = _printable_province(request)
     if province is not None:
         registrations = registrations.filter(province=province)
-    return registrations.in_list_order()
+    return sorted_in_list_order(registrations)
 
 
 def _by_province(registrations):

@@ -40,7 +40,18 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
-    list_display = ["title", "session", "kind", "module", "pass_mark", "max_attempts", "time_limit_minutes", "is_published"]
+    list_display = [
+        "title",
+        "session",
+        "kind",
+        "module",
+        "pass_mark",
+        "max_attempts",
+        "time_limit_minutes",
+        "questions_per_attempt",
+        "show_answers",
+        "is_published",
+    ]
     list_filter = ["session", "kind", "is_published"]
     ordering = ["-session__starts_at", "kind", "module__order"]
     inlines = [QuestionInline]

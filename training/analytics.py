@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from meetings.collation import sorted_thai
+from registration.models import sorted_in_list_order
 from training.models import Answer, Attempt, Certificate, Question, Quiz, QuizKind
 
 MIN_RESPONSES_FOR_ITEM_FLAGS = 10
@@ -68,9 +70,10 @@ def session_quiz(session, kind):
 
 
 def participant_results(session, registrations):
-    """One ParticipantResult per registration in `registrations` (a queryset), in a fixed number of queries."""
+    """One ParticipantResult per registration in `registrations` (a queryset), in a fixed number of queries,
+    in list order (registration.models.sorted_in_list_order: province and people by name, Thai dictionary order)."""
     pre_quiz, post_quiz = session_quiz(session, QuizKind.PRETEST), session_quiz(session, QuizKind.POSTTEST)
-    registrations = list(registrations.select_related("province", "role"))
+    registrations = sorted_in_list_order(registrations.select_related("province", "role"))
     ids = [r.pk for r in registrations]
     pre, post, passed = {}, {}, {}
     quiz_ids = [q.pk for q in (pre_quiz, post_quiz) if q]
@@ -125,9 +128,10 @@ def overall(results):
 
 
 def by_province(results):
-    return sorted(
+    """Per province, by the province's name (Thai dictionary order)."""
+    return sorted_thai(
         summarise(results, key=lambda r: r.registration.province.code, name=lambda r: r.registration.province.name),
-        key=lambda s: s.key,
+        key=lambda s: s.name,
     )
 
 
@@ -137,8 +141,8 @@ def by_role(results):
 
 def province_ranking(results):
     """Provinces by mean normalised gain, highest first; provinces without any gain come last."""
-    summaries = by_province(results)
-    return sorted(summaries, key=lambda s: (s.gain_mean is None, -(s.gain_mean or 0), -(s.post_mean or 0), s.name))
+    summaries = by_province(results)  # by name: equal gains keep the provinces in Thai dictionary order
+    return sorted(summaries, key=lambda s: (s.gain_mean is None, -(s.gain_mean or 0), -(s.post_mean or 0)))
 
 
 @dataclass

@@ -1,12 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from meetings.fields import ThaiDateTimeField
 from training.models import CertificateRule, Module, QuestionKind, Quiz, QuizKind
 from training.models.quizzes import check_question
 from training.spreadsheets import MAX_CHOICES
-
-DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class ModuleForm(forms.ModelForm):
@@ -37,7 +37,7 @@ class ModuleForm(forms.ModelForm):
 
 
 class AttachmentForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("module attachment", "title"), max_length=200)
     file = forms.FileField(label=_("file"))
 
     def clean_file(self):
@@ -61,18 +61,24 @@ class QuizForm(forms.ModelForm):
             "time_limit_minutes",
             "opens_at",
             "closes_at",
+            "questions_per_attempt",
+            "show_answers",
             "shuffle_questions",
             "shuffle_choices",
             "is_published",
         ]
-        widgets = {"instructions": forms.Textarea(attrs={"rows": 3}), "opens_at": DATETIME_INPUT, "closes_at": DATETIME_INPUT}
+        widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"opens_at": ThaiDateTimeField, "closes_at": ThaiDateTimeField}
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.session = session
         self.fields["module"].queryset = session.training_modules.all()
-        for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        # A form posted without the answer-key setting (an older page, a script) keeps the quiz's current one.
+        self.fields["show_answers"].required = False
+
+    def clean_show_answers(self):
+        return self.cleaned_data.get("show_answers") or self.instance.show_answers
 
     def clean(self):
         data = super().clean()
@@ -104,7 +110,7 @@ class QuestionForm(forms.Form):
         label=_("explanation"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Shown after the attempt is submitted."),
+        help_text=_("Shown with the answer key, when the quiz's setting allows."),
     )
 
     def __init__(self, *args, **kwargs):

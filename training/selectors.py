@@ -28,6 +28,7 @@ from training.models import (
     Question,
     Quiz,
     QuizKind,
+    ShowAnswers,
 )
 
 # --------------------------------------------------------------------------- quiz availability
@@ -63,6 +64,36 @@ class QuizState:
         if self.quiz.max_attempts is None:
             return None
         return max(0, self.quiz.max_attempts - len(self.attempts))
+
+    @property
+    def shows_answers(self):
+        """Whether this attendee's submitted attempts may show the answer key and explanations.
+
+        By default only once no further attempt is possible (all attempts used, or the quiz closed), so a
+        retake cannot pass by copying the key; staff may choose "after each attempt" or "never".
+        """
+        mode = self.quiz.show_answers
+        if mode == ShowAnswers.AFTER_EACH_ATTEMPT:
+            return True
+        if mode == ShowAnswers.NEVER:
+            return False
+        return self.code in ("closed", "no_attempts_left")
+
+    @property
+    def answers_note(self):
+        """Why the answers are not shown (yet), for the attendee."""
+        quiz = self.quiz
+        if quiz.show_answers == ShowAnswers.NEVER:
+            return _("The answers of this quiz are not shown.")
+        if quiz.closes_at and quiz.max_attempts:
+            return _("The answers and explanations are shown after your last attempt, or when the quiz closes on %(when)s.") % {
+                "when": format_date(quiz.closes_at, "datetime")
+            }
+        if quiz.closes_at:
+            return _("The answers and explanations are shown when the quiz closes on %(when)s.") % {"when": format_date(quiz.closes_at, "datetime")}
+        if quiz.max_attempts:
+            return _("The answers and explanations are shown after your last attempt.")
+        return _("You may take this quiz again at any time, so its answers are not shown.")
 
 
 def quiz_state(quiz, registration, attempts, now=None):
@@ -165,6 +196,11 @@ def get_attempts_for_attendee(registration, quiz):
 def get_attempt_for_attendee(registration, pk):
     """Another attendee's attempt answers 404: a personal link reaches only its own attempts."""
     return get_object_or_404(Attempt.objects.select_related("quiz", "quiz__module"), registration=registration, pk=pk)
+
+
+def get_quiz_state_for_attempt(registration, attempt, now=None):
+    """Where the attendee stands with the quiz of `attempt` (whether its answers may be shown, among others)."""
+    return quiz_state(attempt.quiz, registration, get_attempts_for_attendee(registration, attempt.quiz), now)
 
 
 def attempt_questions(attempt):

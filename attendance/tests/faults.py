@@ -2,8 +2,10 @@
 proxies that delay or cut a connection to PostgreSQL or Redis."""
 
 import asyncio
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,8 +36,24 @@ def shared_database_url():
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+_collected = {}
+
+
+def collected_static_root():
+    """A STATIC_ROOT that `collectstatic` filled, as a release's is (once per test run: pages served with
+    DEBUG off link the hashed names of its manifest)."""
+    if "root" not in _collected:
+        root = Path(os.environ.get("TMPDIR", "/tmp")) / f"prachum-test-static-{os.getpid()}"
+        env = {**os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1", "STATIC_ROOT": str(root)}
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        _collected["root"] = root
+    return _collected["root"]
+
+
 class ProductionServer:
-    """`uvicorn config.asgi:application`, as docs/DEPLOY.md runs it, one worker, on a free port."""
+    """`uvicorn config.asgi:application`, as docs/DEPLOY.md runs it, one worker, on a free port, with
+    the static files collected."""
 
     def __init__(self, extra_env=None, access_log=False):
         self.port = free_port()
@@ -47,6 +65,7 @@ class ProductionServer:
             "SECRET_KEY": settings.SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "DATABASE_URL": shared_database_url(),
+            "STATIC_ROOT": str(collected_static_root()),
             **(extra_env or {}),
         }
         self.process = None

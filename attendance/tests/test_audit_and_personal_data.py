@@ -5,7 +5,7 @@ address of the phone they checked in with."""
 import pytest
 from django.urls import reverse
 
-from attendance.models import CheckIn, CheckInEvent, CheckInMethod
+from attendance.models import CheckIn, CheckInEvent, CheckInMethod, SelfCheckinTicket
 from attendance.services import CheckinError, undo_checkin
 from attendance.tests.checkins import record_checkin
 from meetings.models import AuditAction, AuditEntry
@@ -70,6 +70,13 @@ def test_a_persons_export_holds_their_check_in(attendee, lampang_venue):
     assert data["attendance"]["checkin"]["checked_in_at"] == perform.checked_in_at.isoformat()
     assert data["attendance"]["checkin"]["method"] == "self"
     assert data["attendance"]["history"][0]["ip_address"] == "203.0.113.7"
+
+
+def test_a_persons_export_lists_the_venue_qr_scans_they_used_without_the_tickets_key(attendee, lampang_venue):
+    ticket = SelfCheckinTicket.objects.create(key="k" * 32, registration=attendee, venue=lampang_venue)
+    data = export_personal_data(registration=attendee, actor=None)
+    assert data["attendance"]["venue_qr_scans"] == [{"used_at": ticket.used_at.isoformat(), "venue": str(lampang_venue)}]
+    assert "k" * 32 not in str(data)
 
 
 def test_erasure_keeps_the_check_in_and_drops_the_phones_address(attendee, lampang_venue, central_organiser):

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.urls import get_resolver
 from django.utils import timezone
 
-from attendance.models import CheckIn, ScannerStatus
+from attendance.models import CheckIn, ScannerStatus, VcParticipant, VcParticipantKind, VcPlatform, VcReport, VcReportStatus
 from attendance.services import issue_scanner_device
 from attendance.venue_codes import make_venue_code
 
@@ -47,6 +47,15 @@ MATRIX = [
     ("self_checkin_forget", "post", "/c/forget/", dict.fromkeys(PUBLIC, 302)),
     ("scanner_manifest", "get", "/sessions/{s}/venues/{v}/scanner/manifest.webmanifest", STAFF_VENUE),
     ("scanner_service_worker", "get", "/scanner-sw.js", PUBLIC),  # code only: no data, no venue
+    # Video-conference reports: central staff import and review; officers read their province's part of the attendance.
+    ("vc_reports", "get", "/sessions/{s}/attendance/vc/", CENTRAL_ONLY),
+    ("vc_upload", "post", "/sessions/{s}/attendance/vc/upload/", {**CENTRAL_ONLY, CENTRAL: 400}),  # no file: the form again
+    ("vc_review", "get", "/sessions/{s}/attendance/vc/{rep}/", CENTRAL_ONLY),
+    ("vc_confirm", "post", "/sessions/{s}/attendance/vc/{rep}/confirm/", CENTRAL_ONLY_POST),
+    ("vc_discard", "post", "/sessions/{s}/attendance/vc/{rep}/discard/", CENTRAL_ONLY_POST),
+    ("vc_match", "post", "/sessions/{s}/attendance/vc/{rep}/names/{name}/", CENTRAL_ONLY_POST),
+    ("vc_attendance", "get", "/sessions/{s}/attendance/combined/", STAFF_SESSION),
+    ("vc_attendance_xlsx", "get", "/sessions/{s}/attendance/combined.xlsx", STAFF_SESSION),
 ]
 
 # Every route of the JSON API (namespace "api"). A device carries its bearer token; people their
@@ -92,7 +101,17 @@ def people(lampang_officer, chiangmai_officer, central_organiser):
 @pytest.mark.parametrize("name,method,template,expected", MATRIX, ids=[row[0] for row in MATRIX])
 def test_permission_matrix(client, people, who, name, method, template, expected, open_session, lampang_venue, attendee, lampang_officer):
     device, _token = issue_scanner_device(venue=lampang_venue, name="d", actor=lampang_officer)
-    url = template.format(s=open_session.pk, v=lampang_venue.pk, d=device.pk, r=attendee.pk, code=make_venue_code(lampang_venue.pk, time.time()))
+    vc_report = VcReport.objects.create(session=open_session, platform=VcPlatform.ZOOM, file_hash="0" * 64, status=VcReportStatus.PENDING)
+    vc_name = VcParticipant.objects.create(report=vc_report, display_name="สมศรี มีสุข", registration=attendee, kind=VcParticipantKind.PERSON)
+    url = template.format(
+        s=open_session.pk,
+        v=lampang_venue.pk,
+        d=device.pk,
+        r=attendee.pk,
+        code=make_venue_code(lampang_venue.pk, time.time()),
+        rep=vc_report.pk,
+        name=vc_name.pk,
+    )
     if people[who] is not None:
         client.force_login(people[who])
     if method == "post":

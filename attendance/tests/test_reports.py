@@ -4,6 +4,7 @@ import datetime
 import io
 import shutil
 import subprocess
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -13,6 +14,9 @@ from attendance.models import CheckInMethod
 from attendance.reports import attendance_report
 from attendance.services import perform_checkin
 from registration.tests.factories import make_registration
+from registration.tests.test_badges import pdf_lines, pdf_words, skeleton
+
+MM = 72 / 25.4  # points in a millimetre
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +103,20 @@ def test_xlsx_people_export(client, central_organiser, day):
     assert names["นายไม่มา ทดสอบ"][9] in (None, "")
 
 
+def test_xlsx_check_in_times_are_excel_datetimes_in_bangkok_time(client, central_organiser, day):
+    client.force_login(central_organiser)
+    sheet = load_workbook(io.BytesIO(client.get(f"/sessions/{day.pk}/attendance/report.xlsx").content)).active
+    column = 9  # "Check-in time"
+    rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
+    late = rows["นายมาสาย ทดสอบ"][column]
+    checked_in = day.registrations.get(first_name="มาสาย").checkin.checked_in_at
+    assert isinstance(late.value, datetime.datetime)  # a date Excel sorts and subtracts, not text
+    assert late.value == checked_in.astimezone(ZoneInfo("Asia/Bangkok")).replace(tzinfo=None, microsecond=0)
+    assert late.number_format == "[$-107041E]dd/mm/yyyy hh:mm"  # shown 25/11/2564 09:20
+    assert rows["นายไม่มา ทดสอบ"][column].value is None
+    assert sheet.column_dimensions["D"].width >= len("นายมาสาย ทดสอบ")
+
+
 @pytest.mark.parametrize("table", ["province", "venue", "role"])
 def test_xlsx_summary_exports(client, central_organiser, day, table):
     client.force_login(central_organiser)
@@ -131,6 +149,23 @@ def test_signin_sheet_pdf_in_sarabun_with_be_date(client, lampang_officer, day, 
         assert heading in text
     assert "สมศรี" in text and "มาสาย" in text and "ไม่มา" in text and "บุญมี" not in text
     assert "นักวิชาการพัฒนา" in text
+
+
+def test_signin_sheet_keeps_a_long_surname_whole_and_the_number_heading_in_its_column(client, central_organiser, day, lampang_venue):
+    make_registration(day, "TH-52", venue=lampang_venue, prefix="นางสาว", first_name="พรรณนภาภรณ์", last_name="ศรีสวัสดิ์วงศ์ตระกูล")
+    client.force_login(central_organiser)
+    pdf = client.get(f"/sessions/{day.pk}/venues/{lampang_venue.pk}/signin-sheet.pdf").content
+    lines = pdf_lines(pdf)
+    # The name column is too narrow for the whole name: it breaks between first name and surname only.
+    assert any(skeleton("ศรีสวัสดิ์วงศ์ตระกูล") in skeleton(line) for line in lines)
+    assert any(skeleton("นางสาวพรรณนภาภรณ์") in skeleton(line) for line in lines)
+    # ลำดับ sits inside the 13 mm number column with room on both sides; the column's middle is where
+    # the row numbers (centred) are printed.
+    words = pdf_words(pdf)
+    heading = next(word for word in words if skeleton(word[0]) == skeleton("ลำดับ"))
+    number = next(word for word in words if word[0] == "1" and word[3] > heading[3])
+    middle, half_column, clearance = (number[1] + number[2]) / 2, 6.5 * MM, 0.5 * MM
+    assert middle - half_column + clearance <= heading[1] and heading[2] <= middle + half_column - clearance, (heading, number)
 
 
 def test_signin_sheet_renders_as_an_image(client, central_organiser, day, lampang_venue, tmp_path):

@@ -363,3 +363,23 @@ def test_ticket_used_message_is_in_thai():
     with translation.override("th"):
         text = str(TICKET_USED_MESSAGE)
     assert any("\u0e00" <= ch <= "\u0e7f" for ch in text), text
+
+
+# --- after the check-in --------------------------------------------------------------------------
+
+
+def test_success_page_leads_to_the_attendees_personal_page_and_learning(client, attendee, lampang_venue, frozen):
+    response = _confirm_with_link(client, _scan(client, lampang_venue, frozen.now), attendee, "n-1")
+    html = response.content.decode()
+    assert 'data-code="ok"' in html
+    path = attendee.get_personal_path()
+    assert f'href="{path}"' in html and f'href="{path}#training"' in html
+    assert "เปิดหน้าส่วนตัวของฉัน" in html and "บทเรียนและแบบทดสอบ" in html
+    assert client.get(path).status_code == 200
+
+
+def test_revoked_link_result_offers_no_personal_page(client, neighbour, lampang_venue, frozen):
+    neighbour.link_revoked = True
+    neighbour.save(update_fields=["link_revoked"])
+    html = _confirm_with_link(client, _scan(client, lampang_venue, frozen.now), neighbour, "n-1").content.decode()
+    assert 'data-code="revoked"' in html and 'data-next="personal"' not in html and "/p/" not in html

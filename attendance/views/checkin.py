@@ -14,6 +14,7 @@ from attendance.models import CheckIn, CheckInEvent, CheckInMethod
 from attendance.search import search_registrations_for_user
 from attendance.services import CODE_MAX, CheckinError, perform_checkin, undo_checkin
 from attendance.views._common import client_ip, json_body, json_error
+from meetings.collation import sorted_venues
 from meetings.errors import add_error_message
 from meetings.permissions import central_required, is_central, scope_to_user, staff_required
 from meetings.selectors import get_session_for_user, get_venue_for_user
@@ -24,7 +25,7 @@ from registration.models import Registration
 def checkin_home(request, session_pk):
     """Where a venue's staff start: the venues they may scan at, with links to each tool."""
     session = get_session_for_user(request.user, session_pk)
-    venues = scope_to_user(session.venues.select_related("province").in_list_order(), request.user)
+    venues = sorted_venues(scope_to_user(session.venues.select_related("province"), request.user))
     return render(request, "attendance/checkin_home.html", {"session": session, "venues": venues, "can_manage": is_central(request.user)})
 
 

@@ -6,11 +6,12 @@ from django.utils.translation import gettext as _
 
 from attendance.reports import attendance_report, people_for_report, people_for_venue
 from meetings.audit import record_list_export
-from meetings.dates import format_date, format_time
+from meetings.dates import format_time
 from meetings.exports import xlsx_response
 from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import staff_required
 from meetings.selectors import get_session_for_user, get_venue_for_user
+from registration.models import sorted_by_name
 
 
 @staff_required
@@ -64,7 +65,7 @@ def report_xlsx(request, session_pk):
                 reg.organisation,
                 reg.phone,
                 _("Present") if checkin else _("Absent"),
-                format_date(checkin.checked_in_at, "datetime") if checkin else "",
+                checkin.checked_in_at if checkin else None,  # an Excel date cell in Bangkok time (meetings.exports)
                 (_("Late") if checkin.is_late else _("On time")) if checkin else "",
                 checkin.get_method_display() if checkin else "",
                 str(checkin.venue or "") if checkin else "",
@@ -79,7 +80,7 @@ def report_xlsx(request, session_pk):
 def signin_sheet(request, session_pk, venue_pk):
     """ใบลงชื่อเข้าร่วมประชุม: one row per person expected at the venue, with a signature column."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
-    people = list(people_for_venue(venue))
+    people = sorted_by_name(people_for_venue(venue))
     for person in people:
         checkin = getattr(person, "checkin", None)
         person.checkin_time = format_time(checkin.checked_in_at) if checkin else ""

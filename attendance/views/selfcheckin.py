@@ -4,7 +4,6 @@ their phone and confirms with their personal link (remembered on the phone)."""
 import secrets
 import time
 
-from django.conf import settings
 from django.core import signing
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,13 +14,14 @@ from django.views.decorators.http import require_POST
 
 from attendance.forms import PersonalLinkForm
 from attendance.models import CheckIn
-from attendance.services import extract_personal_token, perform_self_checkin
+from attendance.services import REVOKED, UNKNOWN_TOKEN, extract_personal_token, perform_self_checkin
 from attendance.venue_codes import ROTATION_SECONDS, VenueCodeError, make_venue_code, read_venue_code, seconds_left
 from attendance.views._common import client_ip
 from meetings.models import SessionStatus, Venue
 from meetings.permissions import staff_required
 from meetings.qr import qr_svg
 from meetings.selectors import get_venue_for_user
+from meetings.site import absolute_url
 from registration.models import Registration
 from registration.personal_cookie import forget_personal_token, remember_personal_token, remembered_personal_token
 from registration.tokens import read_personal_token
@@ -38,10 +38,9 @@ def clock():
     return time.time()
 
 
-def _venue_qr(venue, now):
+def _venue_qr(request, venue, now):
     code = make_venue_code(venue.pk, now)
-    url = settings.SITE_URL + reverse("attendance:self_checkin", kwargs={"code": code})
-    return code, url
+    return code, absolute_url(reverse("attendance:self_checkin", kwargs={"code": code}), request)
 
 
 @never_cache
@@ -49,7 +48,7 @@ def _venue_qr(venue, now):
 def venue_display(request, session_pk, venue_pk):
     """Full-screen page for a projector or tablet at the venue."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
-    code, url = _venue_qr(venue, clock())
+    code, url = _venue_qr(request, venue, clock())
     return render(
         request,
         "attendance/venue_display.html",
@@ -68,7 +67,7 @@ def venue_display(request, session_pk, venue_pk):
 def venue_display_code(request, session_pk, venue_pk):
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
     now = clock()
-    code, url = _venue_qr(venue, now)
+    code, url = _venue_qr(request, venue, now)
     present = CheckIn.objects.filter(venue=venue).count()
     return JsonResponse({"svg": qr_svg(url), "url": url, "expires_in": round(seconds_left(now), 3), "present": present})
 
@@ -162,10 +161,14 @@ def _self_checkin_confirm(request, code):
     result = perform_self_checkin(
         venue=venue, ticket_key=ticket["t"], scanned=token, nonce=request.POST.get("nonce", ""), ip_address=client_ip(request)
     )
+    # Where the attendee goes next: their personal page (agenda, join link, learning modules).
+    personal_path = None
+    if result.registration is not None and result.code not in (UNKNOWN_TOKEN, REVOKED) and not result.registration.link_revoked:
+        personal_path = result.registration.get_personal_path()
     response = render(
         request,
         "attendance/self_checkin_result.html",
-        {"result": result, "venue": venue, "session": venue.session},
+        {"result": result, "venue": venue, "session": venue.session, "personal_path": personal_path},
         status=200 if result.recorded else 400,
     )
     if remember and result.registration is not None and result.code not in ("unknown_token", "revoked"):

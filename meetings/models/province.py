@@ -14,8 +14,8 @@ class Region(models.TextChoices):
 
 
 class ProvinceQuerySet(models.QuerySet):
-    def ordered_th(self):
-        return self.order_by("name_th")
+    """No order by name here: SQL compares Thai by code point. Lists sort their provinces with
+    meetings.collation.sorted_provinces (Thai dictionary order)."""
 
 
 class Province(models.Model):

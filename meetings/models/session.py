@@ -130,8 +130,8 @@ class SessionChange(models.Model):
 
 class VenueQuerySet(models.QuerySet):
     def in_list_order(self):
-        """The host venue first, then the remote venues by province code: the order of every list of venues
-        except the venue editor's, which orders by the Thai name of the province. Joins the provinces."""
+        """The host venue first, then the remote venues by province code (joins the provinces). Lists that
+        people read order by the province's name instead: meetings.collation.sorted_venues."""
         return self.order_by("-is_host", "province__code", "pk")
 
 

@@ -52,3 +52,12 @@ def make_quota(session, province_code="TH-52", role_code="committee", seats=10):
         role=RoleCategory.objects.get(code=role_code),
         seats=seats,
     )
+
+
+def thai_datetime_post(name, value):
+    """What a staff form posts for a date-and-time field (meetings.fields.ThaiDateTimeField):
+    "2030-11-25T09:00" → {name_0: "25/11/2573", name_1: "09:00"}; "" → both parts empty."""
+    if not value:
+        return {f"{name}_0": "", f"{name}_1": ""}
+    moment = datetime.datetime.fromisoformat(value)
+    return {f"{name}_0": f"{moment.day:02d}/{moment.month:02d}/{moment.year + 543}", f"{name}_1": f"{moment:%H:%M}"}

@@ -20,7 +20,7 @@ from registration.tests.test_import import people, xlsx
 from registration.tokens import make_personal_token
 from training.models import Module, Quiz, QuizKind
 from training.services.authoring import add_attachment
-from training.services.quizzes import start_attempt
+from training.services.quizzes import save_answer, start_attempt, submit_attempt
 from training.tests.conftest import add_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -202,7 +202,10 @@ def test_confirm_dialogs_busy_and_copy_buttons_and_charts_work_without_inline_sc
     page.wait_for_function(f"() => document.getElementById('copy-link').textContent !== {label!r}")
     assert "/p/" in page.evaluate("navigator.clipboard.readText()")
 
-    # The results charts draw (Chart.js on a canvas named by data attributes).
+    # The results charts draw (Chart.js on a canvas named by data attributes) once somebody has answered.
+    question = world["quiz"].questions.get()
+    save_answer(registration=world["attendee"], attempt_id=world["attempt"].pk, question_id=question.pk, choice_ids=[question.choices.first().pk])
+    submit_attempt(registration=world["attendee"], attempt_id=world["attempt"].pk)
     page.goto(f"{live_server.url}/training/sessions/{session.pk}/results/items/{world['quiz'].pk}/")
     assert page.evaluate("Chart.getChart(document.getElementById('items-chart')) !== undefined")
     page.goto(f"{live_server.url}/training/sessions/{session.pk}/results/")
@@ -234,3 +237,31 @@ def test_import_upload_preview_and_confirm_work_under_the_policy(chromium, live_
     visitor.context.close()
     assert visitor.problems == []
     assert Registration.objects.filter(session=session).count() == 4  # the attendee and the three imported
+
+
+# A face of the page's own Sarabun has loaded (document.fonts.check would also answer true with none declared).
+SARABUN_LOADED = "[...document.fonts].some((face) => face.family.replace(/\"/g, '') === 'Sarabun' && face.status === 'loaded')"
+
+
+def test_charts_and_the_admin_draw_thai_in_sarabun(chromium, live_server, settings, world):
+    """A machine without a Thai system font still reads the chart labels and the admin: both use the
+    vendored Sarabun (static/js/chart_font.js, static/css/admin.css), loaded under the policy."""
+    settings.ALLOWED_HOSTS = ["*"]
+    session = world["session"]
+    submit_attempt(registration=world["attendee"], attempt_id=world["attempt"].pk)  # results to chart
+    staff = Visitor(chromium, live_server, world["organiser"])
+    for path in (
+        f"/training/sessions/{session.pk}/results/",
+        f"/training/sessions/{session.pk}/results/items/{world['quiz'].pk}/",
+        f"/sessions/{session.pk}/attendance/live/",
+    ):
+        page = staff.visit(path)
+        assert page.evaluate("Chart.defaults.font.family").startswith('"Sarabun"')
+        page.wait_for_function(SARABUN_LOADED, timeout=5000)
+    staff.context.close()
+    operator = Visitor(chromium, live_server, world["operator"])
+    page = operator.visit("/admin/auth/user/")
+    assert page.evaluate("getComputedStyle(document.body).fontFamily").replace('"', "").startswith("Sarabun,")
+    page.wait_for_function(SARABUN_LOADED, timeout=5000)
+    operator.context.close()
+    assert staff.problems == [] and operator.problems == []

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from meetings.forms import SessionForm, VenueForm
 from meetings.models import Province, Quota, RoleCategory, Session, Venue
-from meetings.tests.factories import make_quota, make_venue
+from meetings.tests.factories import make_quota, make_venue, thai_datetime_post
 from registration.tests.factories import make_registration
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +18,13 @@ NOT_HTTP = "ลิงก์เข้าร่วมประชุมต้อ�
 DUPLICATE_PROVINCE = "ลำปาง มีห้องประชุมในการประชุมนี้แล้ว"
 
 
+DATETIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at", "checkin_opens_at", "checkin_closes_at")
+
+
 def session_post(**overrides):
-    data = {
+    """The session form's POST; date-time fields given as ISO text ("2030-11-25T09:00") are sent as the
+    form's two Thai parts (25/11/2573 and 09:00)."""
+    values = {
         "title": "ประชุมชี้แจงโครงการ กข.คจ. ปี 2566",
         "starts_at": "2030-11-25T09:00",
         "ends_at": "2030-11-25T12:00",
@@ -29,7 +34,10 @@ def session_post(**overrides):
         "vc_platform": "zoom",
         "vc_join_url": "https://zoom.us/j/123456789",
     }
-    data.update(overrides)
+    values.update(overrides)
+    data = {}
+    for name, value in values.items():
+        data.update(thai_datetime_post(name, value) if name in DATETIME_FIELDS else {name: value})
     return data
 
 

@@ -130,6 +130,42 @@ def test_month_calendar_rejects_a_bad_month(client, lampang_officer):
     assert client.get(reverse("meetings:session_calendar"), {"year": 2021, "month": 13}).status_code == 404
 
 
+def _opening_month(response):
+    """The month a calendar page shows: the one its in-month cells belong to."""
+    assert response.status_code == 200
+    days = {cell[0] for week in response.context["weeks"] for cell in week if cell[1]}
+    return {(d.year, d.month) for d in days}
+
+
+def test_month_calendar_opens_on_the_month_of_the_next_session(client, lampang_officer, seeded_like_session):
+    coming = make_session(starts_at=datetime.datetime(2099, 3, 10, 9, 0, tzinfo=BANGKOK))
+    make_session(starts_at=datetime.datetime(2099, 6, 1, 9, 0, tzinfo=BANGKOK))
+    client.force_login(lampang_officer)
+    response = client.get(reverse("meetings:session_calendar"))
+    assert _opening_month(response) == {(2099, 3)}
+    day = next(cell for week in response.context["weeks"] for cell in week if cell[0] == datetime.date(2099, 3, 10))
+    assert [s.pk for s in day[3]] == [coming.pk]
+    assert "มีนาคม 2642" in response.content.decode()
+
+
+def test_month_calendar_opens_on_the_latest_past_session_when_none_is_coming(client, lampang_officer, seeded_like_session):
+    client.force_login(lampang_officer)
+    response = client.get(reverse("meetings:session_calendar"))
+    assert _opening_month(response) == {(2021, 11)}
+    html = response.content.decode()
+    assert "พฤศจิกายน 2564" in html and seeded_like_session.title in html
+    today = datetime.datetime.now(BANGKOK).date()
+    assert f"?year={today.year}&amp;month={today.month}" in html  # a way back to the current month
+
+
+def test_month_calendar_without_sessions_opens_on_the_current_month(client, lampang_officer):
+    client.force_login(lampang_officer)
+    response = client.get(reverse("meetings:session_calendar"))
+    today = datetime.datetime.now(BANGKOK).date()
+    assert _opening_month(response) == {(today.year, today.month)}
+    assert response.context["this_month"] is None
+
+
 def test_publish_and_close_buttons(client, central_organiser, draft_session):
     client.force_login(central_organiser)
     client.post(reverse("meetings:session_publish", args=[draft_session.pk]))
@@ -151,8 +187,10 @@ def test_editing_the_start_of_a_published_session_writes_the_audit_row(client, c
         reverse("meetings:session_edit", args=[seeded_like_session.pk]),
         {
             "title": seeded_like_session.title,
-            "starts_at": "2021-11-25T10:00",
-            "ends_at": "2021-11-25T12:00",
+            "starts_at_0": "25/11/2564",
+            "starts_at_1": "10:00",
+            "ends_at_0": "25/11/2564",
+            "ends_at_1": "12:00",
             "vc_platform": "zoom",
             "vc_join_url": JOIN_URL,
         },
@@ -174,7 +212,8 @@ def test_agenda_page_saves_ordered_items(client, central_organiser, seeded_like_
         "agenda-MAX_NUM_FORMS": "1000",
         "agenda-0-title": "กรณีศึกษา",
         "agenda-0-ORDER": "2",
-        "agenda-0-starts_at": "2021-11-25T10:00",
+        "agenda-0-starts_at_0": "25/11/2564",
+        "agenda-0-starts_at_1": "10:00",
         "agenda-0-duration_minutes": "40",
         "agenda-1-title": "นโยบายของผู้บริหาร",
         "agenda-1-ORDER": "1",
@@ -200,7 +239,8 @@ def test_agenda_page_refuses_a_start_outside_the_session(client, central_organis
         "agenda-MAX_NUM_FORMS": "1000",
         "agenda-0-title": "หัวข้อ",
         "agenda-0-ORDER": "1",
-        "agenda-0-starts_at": "2021-11-27T10:00",
+        "agenda-0-starts_at_0": "27/11/2564",
+        "agenda-0-starts_at_1": "10:00",
     }
     response = client.post(reverse("meetings:agenda_edit", args=[seeded_like_session.pk]), data)
     assert response.status_code == 200
@@ -244,11 +284,11 @@ def test_session_detail_keeps_a_block_for_other_features():
     assert "{% block session_actions %}" in source
 
 
-def test_edit_page_spells_out_saved_times_in_the_buddhist_era(client, central_organiser, seeded_like_session):
+def test_edit_page_shows_saved_times_in_the_buddhist_era_and_24_hour_time(client, central_organiser, seeded_like_session):
     client.force_login(central_organiser)
     html = client.get(reverse("meetings:session_edit", args=[seeded_like_session.pk])).content.decode()
-    assert "ค่าที่บันทึกไว้: 25 พ.ย. 2564 09.00 น." in html
-    assert 'value="2021-11-25T09:00"' in html
+    assert 'name="starts_at_0" value="25/11/2564"' in html and 'name="starts_at_1" value="09:00"' in html
+    assert 'type="datetime-local"' not in html and 'type="date"' not in html
 
 
 def test_officers_session_list_counts_only_their_province(client, lampang_officer, seeded_like_session):

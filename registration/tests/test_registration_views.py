@@ -168,16 +168,18 @@ def test_national_id_is_masked_on_pages(client, central_organiser, lampang_offic
             assert VALID_ID not in html and "x-xxxx-xxxxx-xx-0" in html
 
 
-def test_list_page_and_exports_show_people_by_province_role_and_name(client, central_organiser, open_session):
+def test_list_page_and_exports_show_people_by_province_role_and_name_in_thai_dictionary_order(client, central_organiser, open_session):
     # Made in an order that is none of the shown ones, so the database's insertion order cannot pass for it.
-    people = [
-        make_registration(open_session, "TH-52", "provincial_officer", first_name="กมล"),
-        make_registration(open_session, "TH-52", "committee", first_name="สมหญิง"),
-        make_registration(open_session, "TH-50", "committee", first_name="อรุณี"),
-        make_registration(open_session, "TH-52", "committee", first_name="บุญมี"),
-        make_registration(open_session, "TH-50", "committee", first_name="กานดา"),
-    ]
-    expected = [r.first_name for r in sorted(people, key=lambda r: (r.province.code, r.role.order, r.role.code, r.first_name))]
+    # By code point แพร่ (TH-54) and เกศินี would come last; in Thai dictionary order a vowel written before
+    # its consonant is read after it: เชียงใหม่ < แพร่ < ลำปาง, กานดา < เกศินี < อรุณี.
+    make_registration(open_session, "TH-52", "provincial_officer", first_name="กมล")
+    make_registration(open_session, "TH-52", "committee", first_name="สมหญิง")
+    make_registration(open_session, "TH-50", "committee", first_name="อรุณี")
+    make_registration(open_session, "TH-54", "committee", first_name="ดวงใจ")
+    make_registration(open_session, "TH-52", "committee", first_name="บุญมี")
+    make_registration(open_session, "TH-50", "committee", first_name="เกศินี")
+    make_registration(open_session, "TH-50", "committee", first_name="กานดา")
+    expected = ["กานดา", "เกศินี", "อรุณี", "ดวงใจ", "กมล", "บุญมี", "สมหญิง"]
     login(client, central_organiser)
     page = client.get(url("list", open_session)).context["page"]
     assert [r.first_name for r in page.object_list] == expected

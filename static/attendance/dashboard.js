@@ -36,6 +36,13 @@
     return "rate-0";
   }
   function provinceName(code) { return labels.provinces[code] || code; }
+  // The server's order of the provinces by name (Thai dictionary order; meetings/collation.py).
+  var provinceRank = {};
+  (labels.province_order || []).forEach(function (code, i) { provinceRank[code] = i; });
+  function byProvinceName(a, b) {
+    var ar = a.code in provinceRank ? provinceRank[a.code] : Infinity, br = b.code in provinceRank ? provinceRank[b.code] : Infinity;
+    return ar - br || provinceName(a.code).localeCompare(provinceName(b.code), locale);
+  }
   function roleName(code) { return labels.roles[code] || code; }
   function regionName(code) { return labels.regions[code] || code; }
 
@@ -60,10 +67,10 @@
     if (sortBy === "rate") {
       rows.sort(function (a, b) {
         var ar = a.registered ? a.percent : 1000, br = b.registered ? b.percent : 1000;
-        return ar - br || a.code.localeCompare(b.code);
+        return ar - br || byProvinceName(a, b);
       });
     } else {
-      rows.sort(function (a, b) { return provinceName(a.code).localeCompare(provinceName(b.code), locale); });
+      rows.sort(byProvinceName);
     }
     var body = document.getElementById("live-provinces");
     var existing = {};

@@ -1,6 +1,6 @@
 from .certificates import Certificate, CertificateRule
 from .modules import Module, ModuleAttachment, ModuleProgress
-from .quizzes import Answer, Attempt, AttemptStatus, Choice, Question, QuestionKind, Quiz, QuizKind
+from .quizzes import Answer, Attempt, AttemptStatus, Choice, Question, QuestionKind, Quiz, QuizKind, ShowAnswers
 
 __all__ = [
     "Answer",
@@ -16,4 +16,5 @@ __all__ = [
     "QuestionKind",
     "Quiz",
     "QuizKind",
+    "ShowAnswers",
 ]

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from meetings.site import absolute_url
 from training.tokens import make_certificate_token
 
 
@@ -77,5 +78,6 @@ class Certificate(models.Model):
     def get_verify_path(self):
         return reverse("training:verify_certificate", kwargs={"code": make_certificate_token(self)})
 
-    def get_verify_url(self):
-        return settings.SITE_URL + self.get_verify_path()
+    def get_verify_url(self, request=None):
+        """The absolute verification link printed as the certificate's QR code (meetings/site.py)."""
+        return absolute_url(self.get_verify_path(), request)

@@ -2,6 +2,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from training.markdown import render_markdown
 
@@ -25,7 +26,7 @@ class Module(models.Model):
         help_text=_("The agenda topic that delivers this module."),
     )
     order = models.PositiveSmallIntegerField(_("order"))
-    title = models.CharField(_("title"), max_length=400)
+    title = models.CharField(pgettext_lazy("training module", "title"), max_length=400)
     summary = models.TextField(_("summary"), blank=True)
     lesson = models.TextField(_("lesson"), blank=True, help_text=_("Markdown: headings (##), lists (-), **bold**, links and tables."))
     video_url = models.URLField(_("video link"), max_length=500, blank=True)
@@ -87,7 +88,7 @@ class ModuleAttachment(models.Model):
     """Slides, PDFs and handouts of a module; served only through the attendee's personal link."""
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("module"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("module attachment", "title"), max_length=200)
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     uploaded_at = models.DateTimeField(auto_now_add=True)

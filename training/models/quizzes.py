@@ -1,9 +1,11 @@
 import random
+from collections import Counter
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 # Seconds allowed after a time limit before answers are refused: a phone on a slow
@@ -15,6 +17,18 @@ class QuizKind(models.TextChoices):
     PRETEST = "pretest", _("Pre-test")
     CHECK = "check", _("Knowledge check")
     POSTTEST = "posttest", _("Post-test")
+
+
+class ShowAnswers(models.TextChoices):
+    """When a submitted attempt shows the answer key and the explanations.
+
+    The default keeps the key from a participant who may still try again: a second attempt must not
+    pass by copying the first one's key.
+    """
+
+    AFTER_LAST_ATTEMPT = "after_last", _("After the last attempt or when the quiz closes")
+    AFTER_EACH_ATTEMPT = "after_each", _("After each attempt")
+    NEVER = "never", _("Never show them")
 
 
 class Quiz(models.Model):
@@ -31,13 +45,30 @@ class Quiz(models.Model):
         verbose_name=_("module"),
         help_text=_("Only for a knowledge check."),
     )
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("quiz", "title"), max_length=300)
     instructions = models.TextField(_("instructions"), blank=True)
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (percent)"), default=60)
     max_attempts = models.PositiveSmallIntegerField(_("attempt limit"), null=True, blank=True, help_text=_("Empty: unlimited attempts."))
     time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), null=True, blank=True, help_text=_("Empty: no time limit."))
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True, help_text=_("Empty: open now."))
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True, help_text=_("Empty: never closes."))
+    questions_per_attempt = models.PositiveSmallIntegerField(
+        _("questions per attempt"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Empty: every question in the bank. A smaller number draws that many questions for each attempt, "
+            "preferring questions the participant has not been asked yet."
+        ),
+    )
+    show_answers = models.CharField(
+        _("show answers and explanations"),
+        max_length=16,
+        choices=ShowAnswers.choices,
+        default=ShowAnswers.AFTER_LAST_ATTEMPT,
+        help_text=_("While a participant may still try again, the answer key stays hidden unless you choose “After each attempt”."),
+    )
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
     is_published = models.BooleanField(_("published"), default=True)
@@ -55,6 +86,10 @@ class Quiz(models.Model):
                 name="quiz_module_only_for_checks",
             ),
             models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+            models.CheckConstraint(
+                condition=Q(questions_per_attempt__isnull=True) | Q(questions_per_attempt__gte=1),
+                name="quiz_asks_at_least_one_question",
+            ),
         ]
 
     def __str__(self):
@@ -70,6 +105,12 @@ class Quiz(models.Model):
         at = at or timezone.now()
         return (self.opens_at is None or at >= self.opens_at) and (self.closes_at is None or at <= self.closes_at)
 
+    def asked_count(self, bank_size):
+        """How many questions one attempt asks when the bank holds `bank_size`."""
+        if self.questions_per_attempt is None:
+            return bank_size
+        return min(self.questions_per_attempt, bank_size)
+
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("Single choice")
@@ -82,7 +123,7 @@ class Question(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     kind = models.CharField(_("question type"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
     text = models.TextField(_("question"))
-    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown after the attempt is submitted."))
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown with the answer key, when the quiz's setting allows."))
 
     class Meta:
         ordering = ["order", "pk"]
@@ -227,10 +268,27 @@ class Attempt(models.Model):
         return choices
 
 
-def shuffled_question_ids(quiz, question_ids, seed):
-    ids = list(question_ids)
+def shuffled_question_ids(quiz, question_ids, seed, asked_before=()):
+    """The questions of a new attempt, in its order: a function of the bank, the seed and earlier attempts.
+
+    `question_ids` is the bank in its authored order. When the quiz asks fewer questions than the bank
+    holds, the attempt draws them at random, preferring those this participant was asked least often
+    (`asked_before`: the question ids of their earlier attempts, repeats included), so a second attempt
+    differs from the first whenever the bank allows.
+    """
+    bank = list(question_ids)
+    rng = random.Random(seed)
+    count = quiz.asked_count(len(bank))
+    if count < len(bank):
+        times_asked = Counter(asked_before)
+        drawn = rng.sample(bank, len(bank))
+        drawn.sort(key=lambda qid: times_asked[qid])  # stable: random within each "times asked" group
+        chosen = set(drawn[:count])
+        ids = [qid for qid in bank if qid in chosen]
+    else:
+        ids = bank
     if quiz.shuffle_questions:
-        random.Random(seed).shuffle(ids)
+        rng.shuffle(ids)
     return ids
 
 

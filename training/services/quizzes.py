@@ -21,6 +21,9 @@ from training.services.modules import complete_module
 def start_attempt(*, quiz, registration, now=None):
     """Resume the registration's open attempt at `quiz`, or start a new one when the rules allow.
 
+    A new attempt stores its questions (drawn from the bank when the quiz asks fewer than the bank
+    holds, see `shuffled_question_ids`): reloads show them and grading uses them.
+
     Safe under a double tap: the database allows one open attempt per quiz and registration,
     and a losing concurrent start returns the winner's attempt.
     """
@@ -37,10 +40,12 @@ def start_attempt(*, quiz, registration, now=None):
             return state.open_attempt
         if not state.can_start:
             raise TrainingError(state.message, state.code)
-        question_ids = list(quiz.questions.order_by("order", "pk").values_list("pk", flat=True))
-        if not question_ids:
+        bank = list(quiz.questions.order_by("order", "pk").values_list("pk", flat=True))
+        if not bank:
             raise TrainingError(_("This quiz has no questions yet."), "no_questions")
         seed = secrets.randbelow(2**31)
+        asked_before = [qid for attempt in attempts for qid in attempt.question_ids]
+        question_ids = shuffled_question_ids(quiz, bank, seed, asked_before=asked_before)
         deadline = None
         if quiz.time_limit_minutes:
             deadline = now + timezone.timedelta(minutes=quiz.time_limit_minutes)
@@ -54,7 +59,7 @@ def start_attempt(*, quiz, registration, now=None):
                     registration=registration,
                     number=max((a.number for a in attempts), default=0) + 1,
                     seed=seed,
-                    question_ids=shuffled_question_ids(quiz, question_ids, seed),
+                    question_ids=question_ids,
                     question_count=len(question_ids),
                     started_at=now,
                     deadline=deadline,

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from meetings.tests.factories import PASSWORD
+from meetings.tests.factories import PASSWORD, thai_datetime_post
 from training import spreadsheets
 from training.models import Module, Question, Quiz
 from training.services import TrainingError
@@ -174,7 +174,12 @@ def test_staff_create_a_quiz_and_the_rules_hold(staff_client, session, module, p
     base = {"title": "ท้ายบท", "pass_mark": 60, "shuffle_questions": "on", "shuffle_choices": "on", "is_published": "on"}
     assert staff_client.post(url, {**base, "kind": "check"}).status_code == 200  # no module
     assert staff_client.post(url, {**base, "kind": "posttest"}).status_code == 200  # already one
-    bad_window = {**base, "kind": "pretest", "opens_at": "2026-12-02T09:00", "closes_at": "2026-12-01T09:00"}
+    bad_window = {
+        **base,
+        "kind": "pretest",
+        **thai_datetime_post("opens_at", "2026-12-02T09:00"),
+        **thai_datetime_post("closes_at", "2026-12-01T09:00"),
+    }
     assert staff_client.post(url, bad_window).status_code == 200
     assert staff_client.post(url, {**base, "kind": "check", "module": module.pk}).status_code == 302
     assert Quiz.objects.filter(kind="check", module=module).exists()

@@ -54,7 +54,7 @@ def test_rule_needs_checkin_and_a_passed_post_test(rule, posttest, attendee):
     assert len(certificate_shortfalls(attendee)) == 2
     with pytest.raises(TrainingError) as error:
         issue_certificate(registration=attendee)
-    assert error.value.code == "not_eligible" and "ลงทะเบียนเข้าร่วมประชุม" in error.value.message
+    assert error.value.code == "not_eligible" and "ลงชื่อเข้าร่วมประชุม" in error.value.message
     check_in(attendee)
     attempt = start_attempt(quiz=posttest, registration=attendee)
     submit_attempt(registration=attendee, attempt_id=attempt.pk, answers=wrong_answers(attempt))

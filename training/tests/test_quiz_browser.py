@@ -18,7 +18,8 @@ def test_answers_autosave_survive_a_reload_and_submit(live_server, monkeypatch):
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the ORM runs next to Playwright's event loop
     session = make_session()
-    quiz = Quiz.objects.create(session=session, kind=QuizKind.POSTTEST, title="แบบทดสอบหลังเรียน", time_limit_minutes=20)
+    # One attempt: submitting it is the last attempt, so the key is shown.
+    quiz = Quiz.objects.create(session=session, kind=QuizKind.POSTTEST, title="แบบทดสอบหลังเรียน", time_limit_minutes=20, max_attempts=1)
     add_question(quiz, "single", "ข้อหนึ่ง", correct=(2,))
     add_question(quiz, "multiple", "ข้อสอง", correct=(1, 3))
     attendee = make_registration(session, "TH-52", venue=make_venue(session, "TH-52"))

@@ -148,3 +148,59 @@ def test_results_pages_query_count_does_not_grow_with_participants(
         assert client.get(f"/training/sessions/{session.pk}/results/items/{posttest.pk}/").status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(f"/training/sessions/{session.pk}/results/provinces/TH-52/").status_code == 200
+
+
+def test_results_page_without_attempts_says_so_and_links_to_the_quiz_settings(client, session, pretest, posttest, central_organiser):
+    make_registration(session, "TH-52")
+    make_registration(session, "TH-50")
+    client.login(username=central_organiser.username, password=PASSWORD)
+    response = client.get(f"/training/sessions/{session.pk}/results/")
+    html = response.content.decode()
+    assert 'data-empty="results"' in html and "ยังไม่มีผล" in html
+    assert f"/training/sessions/{session.pk}/quizzes/{posttest.pk}/edit/" in html
+    assert f"/training/sessions/{session.pk}/quizzes/{pretest.pk}/edit/" in html
+    # No empty chart and no ranking row per province.
+    assert "data-chart" not in html and "chart.umd.min.js" not in html and "province-chart-data" not in html
+    assert "/results/provinces/" not in html and "ลำปาง" not in html
+
+
+def test_officer_results_without_attempts_name_their_province_and_offer_no_settings(client, session, posttest, lampang_officer):
+    make_registration(session, "TH-52")
+    client.login(username=lampang_officer.username, password=PASSWORD)
+    html = client.get(f"/training/sessions/{session.pk}/results/").content.decode()
+    assert 'data-empty="results"' in html and "จังหวัดของคุณ" in html
+    assert "/edit/" not in html and "data-chart" not in html
+
+
+def test_session_without_tests_says_so_and_links_to_authoring(client, session, central_organiser):
+    client.login(username=central_organiser.username, password=PASSWORD)
+    html = client.get(f"/training/sessions/{session.pk}/results/").content.decode()
+    card = html[html.index('data-empty="results"') :]
+    assert "การประชุมนี้ยังไม่มีแบบทดสอบก่อนเรียนหรือหลังเรียน" in card
+    assert f'href="/training/sessions/{session.pk}/"' in card  # to "Modules and quizzes", where a test is added
+
+
+def test_ranking_and_chart_hold_only_provinces_with_scores(client, session, pretest, posttest, central_organiser):
+    take(posttest, make_registration(session, "TH-52"), POST[:4])
+    make_registration(session, "TH-50")  # registered, no test taken
+    client.login(username=central_organiser.username, password=PASSWORD)
+    response = client.get(f"/training/sessions/{session.pk}/results/")
+    assert [s.key for s in response.context["ranking"]] == ["TH-52"]
+    assert response.context["chart"]["labels"] == ["ลำปาง"]
+    assert [s.key for s in response.context["unscored"]] == ["TH-50"]
+    html = response.content.decode()
+    assert 'data-unscored="1"' in html and "/results/provinces/TH-50/" in html
+
+
+def test_item_analysis_without_answers_says_so_instead_of_an_empty_chart(client, session, posttest, central_organiser):
+    client.login(username=central_organiser.username, password=PASSWORD)
+    html = client.get(f"/training/sessions/{session.pk}/results/items/{posttest.pk}/").content.decode()
+    assert 'data-empty="items"' in html and "data-chart" not in html
+    assert f"/training/sessions/{session.pk}/quizzes/{posttest.pk}/edit/" in html
+
+
+def test_province_page_without_scores_says_so_and_still_lists_the_participants(client, session, posttest, lampang_officer):
+    person = make_registration(session, "TH-52")
+    client.login(username=lampang_officer.username, password=PASSWORD)
+    html = client.get(f"/training/sessions/{session.pk}/results/provinces/TH-52/").content.decode()
+    assert 'data-empty="province"' in html and person.full_name in html

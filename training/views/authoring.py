@@ -109,13 +109,15 @@ def quiz_edit(request, session_pk, pk=None):
 def quiz_questions(request, session_pk, pk):
     session = get_session_for_user(request.user, session_pk)
     quiz = selectors.get_quiz_for_staff(session, pk)
+    questions = list(quiz.questions.order_by("order", "pk").prefetch_related("choices"))
     return render(
         request,
         "training/staff/quiz_questions.html",
         {
             "session": session,
             "quiz": quiz,
-            "questions": quiz.questions.order_by("order", "pk").prefetch_related("choices"),
+            "questions": questions,
+            "asked": quiz.asked_count(len(questions)),
             "attempt_count": quiz.attempts.count(),
             "import_form": QuestionImportForm(),
         },

@@ -31,7 +31,7 @@ from training.views.personal import personal
 
 def certificate_pdf_response(certificate, request=None):
     rule = selectors.get_certificate_rule(certificate.session)
-    verify_url = certificate.get_verify_url()
+    verify_url = certificate.get_verify_url(request)
     pdf = render_pdf(
         "training/certificate_pdf.html",
         {"certificate": certificate, "rule": rule, "verify_url": verify_url, "qr": qr_png_data_uri(verify_url, box_size=6)},

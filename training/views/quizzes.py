@@ -23,7 +23,7 @@ def quiz_detail(request, registration, token, pk):
     return render(
         request,
         "training/quiz_detail.html",
-        {"registration": registration, "token": token, "quiz": quiz, "state": state},
+        {"registration": registration, "token": token, "quiz": quiz, "state": state, "asked": quiz.asked_count(quiz.questions.count())},
     )
 
 
@@ -45,6 +45,7 @@ def attempt_detail(request, registration, token, pk):
     items = selectors.attempt_questions(attempt)
     context = {"registration": registration, "token": token, "attempt": attempt, "quiz": attempt.quiz, "items": items}
     if attempt.is_submitted:
+        context["state"] = selectors.get_quiz_state_for_attempt(registration, attempt)
         return render(request, "training/attempt_result.html", context)
     context["answered"] = sum(1 for item in items if item["selected"])
     return render(request, "training/attempt_take.html", context)
@@ -88,10 +89,11 @@ def attempt_submit(request, registration, token, pk):
 
 @personal
 def attempt_state(request, registration, token, pk):
-    """The attempt as JSON (for reloads and apps). Before submission it carries no correct answers."""
+    """The attempt as JSON (for reloads and apps). The correct answers only when the quiz's setting allows them."""
     attempt = selectors.get_attempt_for_attendee(registration, pk)
     finalise_if_over(attempt=attempt)
     submitted = attempt.is_submitted
+    answers_shown = submitted and selectors.get_quiz_state_for_attempt(registration, attempt).shows_answers
     questions = []
     for item in selectors.attempt_questions(attempt):
         question = item["question"]
@@ -103,7 +105,7 @@ def attempt_state(request, registration, token, pk):
             "choices": [{"id": c.pk, "text": c.text} for c in item["choices"]],
             "selected": sorted(item["selected"]),
         }
-        if submitted:
+        if answers_shown:
             entry["is_correct"] = item["is_correct"]
             entry["correct_choices"] = sorted(question.correct_choice_ids())
             entry["explanation"] = question.explanation
@@ -116,5 +118,5 @@ def attempt_state(request, registration, token, pk):
         "questions": questions,
     }
     if submitted:
-        body.update(score=float(attempt.score), passed=attempt.passed, correct=attempt.correct_count)
+        body.update(score=float(attempt.score), passed=attempt.passed, correct=attempt.correct_count, answers_shown=answers_shown)
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})

@@ -4,11 +4,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from meetings.audit import record_list_export
+from meetings.collation import sorted_thai
 from meetings.exports import xlsx_response
 from meetings.permissions import is_central, staff_required
 from meetings.selectors import get_session_for_user
 from training import analytics, selectors
-from training.models import Attempt
+from training.models import Attempt, QuizKind
 
 
 def _chart(summaries):
@@ -20,25 +21,37 @@ def _chart(summaries):
     }
 
 
+def _has_scores(summary):
+    return summary is not None and (summary.pre_count > 0 or summary.post_count > 0)
+
+
 @staff_required
 def results_overview(request, session_pk):
     session = get_session_for_user(request.user, session_pk)
     registrations = selectors.get_results_registrations_for_user(request.user, session)
     results = analytics.participant_results(session, registrations)
-    ranking = analytics.province_ranking(results)
-    return render(
-        request,
-        "training/staff/results.html",
-        {
-            "session": session,
-            "overall": analytics.overall(results),
-            "ranking": ranking,
-            "roles": analytics.by_role(results),
-            "chart": _chart(ranking),
-            "quizzes": selectors.quizzes_for_session(session),
-            "is_central": is_central(request.user),
-        },
-    )
+    overall = analytics.overall(results)
+    quizzes = selectors.quizzes_for_session(session)
+    context = {
+        "session": session,
+        "overall": overall,
+        "has_scores": _has_scores(overall),
+        "quizzes": quizzes,
+        "tests": [q for q in quizzes if q.kind in (QuizKind.PRETEST, QuizKind.POSTTEST)],
+        "is_central": is_central(request.user),
+    }
+    if context["has_scores"]:
+        # Provinces without a single score stay out of the chart and the ranking (a row of dashes each)
+        # and are listed by name underneath.
+        ranking = analytics.province_ranking(results)
+        scored = [s for s in ranking if _has_scores(s)]
+        context.update(
+            ranking=scored,
+            unscored=sorted_thai((s for s in ranking if not _has_scores(s)), key=lambda s: s.name),
+            roles=analytics.by_role(results),
+            chart=_chart(scored),
+        )
+    return render(request, "training/staff/results.html", context)
 
 
 @staff_required
@@ -47,6 +60,7 @@ def results_province(request, session_pk, code):
     province = selectors.get_province_for_results(request.user, session, code)
     registrations = selectors.get_results_registrations_for_user(request.user, session).filter(province=province)
     results = analytics.participant_results(session, registrations)
+    summary = analytics.overall(results)
     return render(
         request,
         "training/staff/results_province.html",
@@ -54,7 +68,8 @@ def results_province(request, session_pk, code):
             "session": session,
             "province": province,
             "results": results,
-            "summary": analytics.overall(results),
+            "summary": summary,
+            "has_scores": _has_scores(summary),
             "roles": analytics.by_role(results),
         },
     )
@@ -94,7 +109,14 @@ def results_items(request, session_pk, quiz_pk):
     return render(
         request,
         "training/staff/results_items.html",
-        {"session": session, "quiz": quiz, "items": items, "chart": chart, "min_responses": analytics.MIN_RESPONSES_FOR_ITEM_FLAGS},
+        {
+            "session": session,
+            "quiz": quiz,
+            "items": items,
+            "chart": chart,
+            "has_answers": any(i.responses for i in items),
+            "min_responses": analytics.MIN_RESPONSES_FOR_ITEM_FLAGS,
+        },
     )
 
 
