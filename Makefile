@@ -16,7 +16,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=prachum-test-only-secret-key-not-for-production A
 DEMO_ENV := DEBUG=1
 PYTEST_ARGS ?=
 
-.PHONY: lint demo serve test test-services bench bench-deps proxy-deps prod venv system-deps migrate seed messages clean help
+.PHONY: lint demo serve worker test test-services screenshots bench bench-deps proxy-deps prod venv system-deps migrate seed messages clean help
 
 help:
 	@sed -n '2,3p' Makefile
@@ -52,12 +52,18 @@ migrate: $(STAMP)
 seed: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 
+# The background worker (PDFs of whole sessions, e-mail, LINE, reminders) runs beside the server and stops with it.
 demo: seed
-	@echo "Serving Prachum on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	@echo "Serving Prachum on http://$(HOST):$(PORT)/ with a background worker  (Ctrl+C to stop both)"
+	@$(DEMO_ENV) $(BIN)/python manage.py worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: migrate
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py worker
 
 test: $(STAMP) system-deps
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || { echo "Models and migrations differ: run makemigrations."; exit 1; }
@@ -65,6 +71,11 @@ test: $(STAMP) system-deps
 
 test-services: $(STAMP) system-deps
 	$(TEST_ENV) DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_SERVICE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The rehearsal's end-to-end browser test, keeping its photographs of each role's main pages (desktop and
+# phone) in docs/screenshots/; `make test` runs the same test and writes them to a temporary folder only.
+screenshots: $(STAMP) system-deps
+	$(TEST_ENV) PRACHUM_SCREENSHOTS=1 $(BIN)/python -m pytest training/tests/test_rehearsal_browser.py
 
 # nginx, the reverse proxy of the production topology (Debian's package).
 proxy-deps:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from attendance.models import CheckIn, CheckInEvent, ScannerDevice
+from meetings.admin import ThaiDatesModelAdmin
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(ThaiDatesModelAdmin):
     list_display = ["registration", "session", "venue", "method", "checked_in_at", "wrong_venue"]
     list_filter = ["session", "method", "wrong_venue", "registration__province"]
     list_select_related = ["registration", "session", "venue"]
@@ -22,7 +23,7 @@ class CheckInAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckInEvent)
-class CheckInEventAdmin(admin.ModelAdmin):
+class CheckInEventAdmin(ThaiDatesModelAdmin):
     """The audit trail is read-only."""
 
     list_display = ["at", "action", "registration", "method", "venue", "device", "user", "wrong_venue", "reason"]
@@ -41,7 +42,7 @@ class CheckInEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScannerDevice)
-class ScannerDeviceAdmin(admin.ModelAdmin):
+class ScannerDeviceAdmin(ThaiDatesModelAdmin):
     list_display = ["name", "venue", "session", "token_hint", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["session"]
     list_select_related = ["venue", "session"]

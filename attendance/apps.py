@@ -12,7 +12,7 @@ class AttendanceConfig(AppConfig):
     def ready(self):
         # Its part of a person's data export and erasure (registration/personal_data.py): registration
         # cannot import this app, so this app registers itself.
-        from attendance import personal_data
+        from attendance import jobs, personal_data, reminders  # noqa: F401  (reminders: its filter of reminder audiences; jobs: every venue's sign-in sheet)
         from registration.personal_data import anonymise_personal_data, collect_personal_data
 
         collect_personal_data.connect(personal_data.collect, dispatch_uid="attendance.personal_data.collect")

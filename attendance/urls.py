@@ -28,6 +28,7 @@ urlpatterns = [
     path("sessions/<int:session_pk>/attendance/report/", reports.report, name="report"),
     path("sessions/<int:session_pk>/attendance/report.xlsx", reports.report_xlsx, name="report_xlsx"),
     path(VENUE + "signin-sheet.pdf", reports.signin_sheet, name="signin_sheet"),
+    path("sessions/<int:session_pk>/attendance/signin-sheets/", reports.signin_sheets, name="signin_sheets"),  # every venue: a job
     # --- video-conference reports (Zoom, Webex, Teams) and attendance from both sources ---
     path(VC, vc.vc_reports, name="vc_reports"),
     path(VC + "upload/", vc.vc_upload, name="vc_upload"),

@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import ipaddress
 import os
-from urllib.parse import urlparse
+import re
+from email.utils import parseaddr
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -144,3 +146,92 @@ def env_secret(name, default=None, min_length=32):
     if len(raw) < min_length:
         raise ImproperlyConfigured(f"{name} must be at least {min_length} characters long.")
     return raw
+
+
+def env_together(*names):
+    """Values (stripped text) that belong together, such as a credential and its secret: all set or all unset."""
+    values = tuple(os.environ.get(name, "").strip() for name in names)
+    if any(values) and not all(values):
+        missing = ", ".join(name for name, value in zip(names, values, strict=True) if not value)
+        raise ImproperlyConfigured(f"{' and '.join(names)} go together: set all or none (missing: {missing}).")
+    return values
+
+
+def env_matching(name, pattern, description):
+    """Text that must match the regular expression `pattern` when set ("" when unset); `description` says what it is."""
+    raw = os.environ.get(name, "").strip()
+    if raw and not re.fullmatch(pattern, raw):
+        raise ImproperlyConfigured(f"{name} must be {description} (got {raw!r}).")
+    return raw
+
+
+# E-mail: the URL schemes EMAIL_URL takes, each with its (EMAIL_USE_TLS, EMAIL_USE_SSL, default port).
+EMAIL_SCHEMES = {"smtp": (False, False, 25), "smtp+tls": (True, False, 587), "smtps": (False, True, 465)}
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The sender when DEFAULT_FROM_EMAIL is unset: fine for the demo; a mail server refuses it (start-up warns).
+DEFAULT_SENDER = "Prachum <noreply@localhost>"
+_EMAIL_PARTS = ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS", "EMAIL_USE_SSL")
+
+
+def _email_url(raw):
+    """(backend, host, port, user, password, use_tls, use_ssl) from EMAIL_URL: smtp://, smtp+tls://
+    (STARTTLS), smtps:// (TLS from the first byte), or console:// (mails printed by the worker). The user
+    and password are percent-encoded in the URL. A bad part is named, the password never echoed."""
+    parsed = urlparse(raw)
+    if parsed.scheme == "console":
+        return CONSOLE_BACKEND, "", 0, "", "", False, False
+    if parsed.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(f"EMAIL_URL must start with smtp://, smtp+tls://, smtps:// or console:// (got scheme {parsed.scheme!r}).")
+    use_tls, use_ssl, default_port = EMAIL_SCHEMES[parsed.scheme]
+    try:
+        port = parsed.port or default_port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number between 1 and 65535.") from None
+    if not parsed.hostname:
+        raise ImproperlyConfigured("EMAIL_URL must name the SMTP server, e.g. smtp+tls://user:password@smtp.example.go.th:587.")
+    return SMTP_BACKEND, parsed.hostname, port, unquote(parsed.username or ""), unquote(parsed.password or ""), use_tls, use_ssl
+
+
+def env_email(debug):
+    """Django's e-mail settings, as a dict of their names, from EMAIL_URL or from EMAIL_HOST and its
+    neighbours (not both). No server named: the console backend under DEBUG (the demo prints mails in the
+    worker's output); otherwise the SMTP backend with no host, which sends nothing (registration/email.py
+    says why on the job's page) and start-up warns (registration/checks.py)."""
+    url = os.environ.get("EMAIL_URL", "").strip()
+    if url:
+        given = [name for name in _EMAIL_PARTS if os.environ.get(name, "").strip()]
+        if given:
+            raise ImproperlyConfigured(f"Set EMAIL_URL or {', '.join(given)}, not both.")
+        backend, host, port, user, password, use_tls, use_ssl = _email_url(url)
+    else:
+        host = os.environ.get("EMAIL_HOST", "").strip()
+        use_tls, use_ssl = env_bool("EMAIL_USE_TLS", False), env_bool("EMAIL_USE_SSL", False)
+        port = env_int("EMAIL_PORT", 465 if use_ssl else 587 if use_tls else 25)
+        user, password = os.environ.get("EMAIL_HOST_USER", "").strip(), os.environ.get("EMAIL_HOST_PASSWORD", "")
+        backend = SMTP_BACKEND if host or not debug else CONSOLE_BACKEND
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL (TLS from the start, port 465) cannot both be on.")
+    if backend == SMTP_BACKEND and not 0 < port < 65536:
+        raise ImproperlyConfigured(f"EMAIL_PORT must be between 1 and 65535 (got {port}).")
+    if password and not user:
+        raise ImproperlyConfigured("EMAIL_HOST_PASSWORD is set without EMAIL_HOST_USER.")
+    timeout = env_int("EMAIL_TIMEOUT", 10)
+    if timeout < 1:
+        raise ImproperlyConfigured(f"EMAIL_TIMEOUT must be at least 1 second (got {timeout}).")
+    sender = os.environ.get("DEFAULT_FROM_EMAIL", "").strip()
+    if sender:
+        _name, address = parseaddr(sender)
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise ImproperlyConfigured(f"DEFAULT_FROM_EMAIL must be an address such as Prachum <noreply@example.go.th> (got {sender!r}).")
+    return {
+        "EMAIL_BACKEND": backend,
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": port or 25,
+        "EMAIL_HOST_USER": user,
+        "EMAIL_HOST_PASSWORD": password,
+        "EMAIL_USE_TLS": use_tls,
+        "EMAIL_USE_SSL": use_ssl,
+        "EMAIL_TIMEOUT": timeout,
+        "DEFAULT_FROM_EMAIL": sender or DEFAULT_SENDER,
+    }

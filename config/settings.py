@@ -14,13 +14,16 @@ from config.env import (
     derive_key,
     env_bool,
     env_database,
+    env_email,
     env_fernet_keys,
     env_int,
     env_list,
+    env_matching,
     env_networks,
     env_origins,
     env_redis_url,
     env_secret,
+    env_together,
     env_url,
 )
 
@@ -74,6 +77,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
+    "django_tasks",
+    "django_tasks_db",  # background jobs in the database (meetings/jobs.py; `manage.py worker`)
     "meetings",
     "registration",
     "attendance",
@@ -183,6 +188,34 @@ if REDIS_URL:
             "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
         }
     }
+# Background jobs (meetings/jobs.py): Django's tasks framework with its database backend, on SQLite as on
+# PostgreSQL; `manage.py worker` runs them. A running job renews a lease of JOB_LEASE_SECONDS as it
+# reports progress; a lapsed lease means its worker died, and the job is queued again. Finished jobs and
+# their files (PDFs of personal data) are deleted after JOB_RESULT_HOURS.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
+JOB_RESULT_HOURS = env_int("JOB_RESULT_HOURS", 48)
+# A message (e-mail, LINE) that fails for a passing reason is tried this many times in all.
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 5)
+if JOB_LEASE_SECONDS < 10 or JOB_RESULT_HOURS < 1:
+    raise ImproperlyConfigured("JOB_LEASE_SECONDS must be at least 10 and JOB_RESULT_HOURS at least 1.")
+# E-mail (registration/email.py; docs/DEPLOY.md, "E-mail"): EMAIL_URL (smtp+tls://user:password@host:587)
+# or EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL; EMAIL_TIMEOUT
+# (seconds), DEFAULT_FROM_EMAIL. Mails are sent by the worker, never in a request. No server named: the
+# demo (DEBUG) prints them in the worker's output; a deployment sends none and start-up warns.
+_email = env_email(debug=DEBUG)
+EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT = _email["EMAIL_BACKEND"], _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"], _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"], _email["EMAIL_TIMEOUT"]
+DEFAULT_FROM_EMAIL = _email["DEFAULT_FROM_EMAIL"]
+# LINE Messaging API (registration/line.py; docs/DEPLOY.md, "LINE"): the department's Official Account.
+# Token and secret together or neither; unset, every LINE feature is hidden and its webhook answers 404.
+# LINE_API_HOST is LINE's (tests point it at a local fake); LINE_BOT_BASIC_ID (@prachum) makes the
+# "add friend" link and QR code on the personal page.
+LINE_CHANNEL_ACCESS_TOKEN, LINE_CHANNEL_SECRET = env_together("LINE_CHANNEL_ACCESS_TOKEN", "LINE_CHANNEL_SECRET")
+LINE_API_HOST = env_url("LINE_API_HOST", default="https://api.line.me")
+LINE_BOT_BASIC_ID = env_matching("LINE_BOT_BASIC_ID", r"@[A-Za-z0-9._-]{2,30}", "the account's ID with its @, such as @prachum")
+
 # Live dashboards get at most one update per this many seconds per session and server process.
 ATTENDANCE_BROADCAST_INTERVAL = env_int("ATTENDANCE_BROADCAST_INTERVAL_MS", 100) / 1000
 if ATTENDANCE_BROADCAST_INTERVAL < 0:

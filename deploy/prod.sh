@@ -50,7 +50,9 @@ stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf
 trap stop EXIT INT TERM
 uvicorn --port "$HTTP_PORT" --workers "$WORKERS" & pids+=($!)
 uvicorn --port "$WS_PORT" & pids+=($!)
+# Background jobs (whole-session PDFs, e-mail, LINE, reminders): JOB_WORKERS processes sharing the queue.
+for _ in $(seq "${JOB_WORKERS:-1}"); do "$PYTHON" manage.py worker --verbosity 0 & pids+=($!); done
 "$NGINX" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -g "daemon off;" & pids+=($!)
 echo "Serving Prachum on http://$HOST:$PORT/ (Ctrl+C to stop): nginx, $WORKERS uvicorn workers for HTTP on :$HTTP_PORT,"
-echo "one uvicorn process for /ws/ on :$WS_PORT; health: /healthz"
+echo "one uvicorn process for /ws/ on :$WS_PORT, ${JOB_WORKERS:-1} background worker(s); health: /healthz"
 wait -n "${pids[@]}"

@@ -14,6 +14,7 @@ class MeetingsConfig(AppConfig):
         # Django imports this module before any model exists, so what needs the models is imported here, once
         # the app registry is ready: Django's documented place, and the only function-level import that
         # meetings/tests/test_layout.py allows.
+        from meetings import jobs  # noqa: F401  (registers the tick with the job runner)
         from meetings.reference_cache import clear_reference_cache
         from meetings.roles import sync_groups
 

@@ -175,6 +175,19 @@ class ThaiDateTimeWidget(forms.MultiWidget):
         return [None, None]
 
 
+class ThaiDateTimeHiddenWidget(ThaiDateTimeWidget):
+    """Both parts as hidden inputs, for a form's `show_hidden_initial` (Django's admin sets it on a field
+    with a callable default such as timezone.now): read back as the two parts, so an untouched value
+    does not count as changed."""
+
+    template_name = "django/forms/widgets/splithiddendatetime.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        for widget in self.widgets:
+            widget.input_type = "hidden"
+
+
 def _date_label(label):
     return gettext("%(field)s: date") % {"field": label} if label else gettext("date")
 
@@ -188,6 +201,7 @@ class ThaiDateTimeField(forms.MultiValueField):
     cleaned to an aware datetime. Empty when both parts are empty; one part alone is an error."""
 
     widget = ThaiDateTimeWidget
+    hidden_widget = ThaiDateTimeHiddenWidget
     default_error_messages = {"required": _("Give the date and the time.")}
 
     def __init__(self, **kwargs):

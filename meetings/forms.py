@@ -211,15 +211,18 @@ class AllProvincesVenueForm(forms.Form):
 
 class AgendaItemForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    title = forms.CharField(label=_("topic"), max_length=400, widget=forms.TextInput(attrs={"class": "form-control"}))
-    presenter = forms.CharField(label=_("presenter"), max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    # The agenda page lays the items out as table rows under column headings: each input names its column.
+    title = forms.CharField(label=_("topic"), max_length=400, widget=forms.TextInput(attrs={"class": "form-control", "aria-label": _("Topic")}))
+    presenter = forms.CharField(
+        label=_("presenter"), max_length=300, required=False, widget=forms.TextInput(attrs={"class": "form-control", "aria-label": _("Presenter")})
+    )
     starts_at = ThaiDateTimeField(label=_("planned start"), required=False, widget=ThaiDateTimeWidget(attrs={"class": "form-control"}))
     duration_minutes = forms.IntegerField(
         label=_("duration (minutes)"),
         required=False,
         min_value=1,
         max_value=1440,
-        widget=forms.NumberInput(attrs={"class": "form-control max-w-7rem"}),
+        widget=forms.NumberInput(attrs={"class": "form-control max-w-7rem", "aria-label": _("Minutes")}),
     )
 
 
@@ -274,7 +277,14 @@ class QuotaMatrixForm(forms.Form):
                 required=False,
                 min_value=0,
                 label=_("Fill column"),
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm quota-fill", "data-role": role.pk, "min": 0}),
+                widget=forms.NumberInput(
+                    attrs={
+                        "class": "form-control form-control-sm quota-fill",
+                        "data-role": role.pk,
+                        "min": 0,
+                        "aria-label": gettext("Fill the column of %(role)s") % {"role": role.name},
+                    }
+                ),
             )
         for province in provinces:
             for role in roles:

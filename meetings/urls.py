@@ -29,4 +29,9 @@ urlpatterns = [
     path("sessions/<int:pk>/quotas/", views.quota_matrix, name="quota_matrix"),
     # Who viewed, exported or changed personal data
     path("audit/", views.audit_log, name="audit_log"),
+    # Background jobs (whole-session PDFs, bulk e-mail): progress and results, for whoever started them
+    path("jobs/", views.job_list, name="job_list"),
+    path("jobs/<uuid:job_id>/", views.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/status/", views.job_status_json, name="job_status"),
+    path("jobs/<uuid:job_id>/download/", views.job_download, name="job_download"),
 ]

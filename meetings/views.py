@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,8 +31,9 @@ from meetings.forms import (
 )
 from meetings.health import check_channel_layer, check_database, versions
 from meetings.ical import session_calendar
+from meetings.jobs import JobError, get_job_for_user, job_status
 from meetings.middleware import wants_json
-from meetings.models import Province, RoleCategory, Session, Venue
+from meetings.models import Job, JobStatus, Province, RoleCategory, Session, Venue
 from meetings.permissions import central_required, is_central, staff_required, user_province
 from meetings.selectors import (
     get_audit_entries_for_user,
@@ -498,3 +499,49 @@ def audit_log(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "meetings/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+# --- background jobs: progress and results ---------------------------------------------------------------
+
+JOB_LIST_SIZE = 30
+
+
+def _job(request, job_id):
+    try:
+        return get_job_for_user(request.user, job_id)
+    except JobError:
+        raise Http404 from None
+
+
+@staff_required
+def job_list(request):
+    """The jobs this person started (newest first), with their state and results."""
+    jobs = Job.objects.filter(created_by=request.user).select_related("session").in_list_order()[:JOB_LIST_SIZE]
+    return render(request, "meetings/job_list.html", {"jobs": jobs})
+
+
+@never_cache
+@staff_required
+def job_detail(request, job_id):
+    """A job's progress bar (static/js/job_progress.js polls job_status) and, once done, its download."""
+    job = _job(request, job_id)
+    return render(request, "meetings/job_detail.html", {"job": job, "status": job_status(job)})
+
+
+@never_cache
+@staff_required
+def job_status_json(request, job_id):
+    return JsonResponse(job_status(_job(request, job_id)))
+
+
+@staff_required
+def job_download(request, job_id):
+    """The job's file, to the person who started it only; gone once the job expires (JOB_RESULT_HOURS)."""
+    job = _job(request, job_id)
+    if job.status != JobStatus.SUCCEEDED or not job.result_file:
+        raise Http404
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=job.result_name or "result")

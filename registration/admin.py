@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from meetings.admin import ThaiDatesModelAdmin
 from registration.models import Registration
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ThaiDatesModelAdmin):
     list_display = ["__str__", "province", "role", "session", "status", "phone"]
     list_filter = ["session", "status", "role", "province__region", "province"]
     search_fields = ["first_name", "last_name", "phone"]

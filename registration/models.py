@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django.conf import settings
@@ -273,3 +274,231 @@ class NationalIdReveal(models.Model):
 
     def __str__(self):
         return f"{self.registration_id} by {self.revealed_by_id} at {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
+# --- messages to people (registration/messaging.py) -------------------------------------------------------
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    LINE = "line", _("LINE")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent (failed)")
+    SKIPPED = "skipped", _("Not sent (opted out or no address)")
+    UNCERTAIN = "uncertain", _("Unknown (the worker stopped while sending; not sent again)")
+
+
+class OutgoingMessage(models.Model):
+    """One message to one person on one channel: the log of what was sent to whom, and the outbox the
+    delivery job works through (registration/messaging.py). `dedupe_key` is unique: the same reminder,
+    personal link mail or test is queued for a person once, however often the work that queues it runs."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, null=True, blank=True, related_name="messages", verbose_name=_("person"))
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="messages", verbose_name=_("session"))
+    # A test a staff member sends to themself has no registration.
+    staff_recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    kind = models.CharField(_("kind"), max_length=64)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    to = models.CharField(_("to"), max_length=254, blank=True)
+    language = models.CharField(max_length=8, default="th")
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("message"))
+    html_body = models.TextField(blank=True)
+    attach_calendar = models.BooleanField(default=False)
+    # Reminders respect the person's opt-out; a personal link a staff member sends on request does not.
+    respects_opt_out = models.BooleanField(default=True)
+    status = models.CharField(_("status"), max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    job = models.ForeignKey("meetings.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["job", "status"], name="message_job_status")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()}: {self.subject or self.kind}"
+
+
+class MessageOptOut(models.Model):
+    """A person's 'no more reminders on this channel', through the link in each message."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="opt_outs")
+    channel = models.CharField(max_length=8, choices=MessageChannel.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "channel"], name="one_opt_out_per_channel")]
+
+    def __str__(self):
+        return f"{self.registration_id}: {self.channel}"
+
+
+# --- reminder rules (registration/reminders.py) -----------------------------------------------------------
+
+
+class ReminderAnchor(models.TextChoices):
+    BEFORE_START = "before_start", _("before the start")
+    AFTER_END = "after_end", _("after the end")
+
+
+class OffsetUnit(models.TextChoices):
+    """The unit a rule's offset is shown in; the offset itself is stored in minutes."""
+
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+
+
+OFFSET_UNIT_MINUTES = {OffsetUnit.MINUTES: 1, OffsetUnit.HOURS: 60, OffsetUnit.DAYS: 24 * 60}
+
+
+class ReminderLanguage(models.TextChoices):
+    THAI = "th", _("Thai")
+    ENGLISH = "en", _("English")
+
+
+class CheckinFilter(models.TextChoices):
+    ANY = "any", _("Anyone")
+    CHECKED_IN = "checked_in", _("Checked in")
+    NOT_CHECKED_IN = "not_checked_in", _("Not checked in")
+
+
+class PosttestFilter(models.TextChoices):
+    ANY = "any", _("Anyone")
+    NOT_TAKEN = "not_taken", _("Has not taken the post-test")
+    PASSED = "passed", _("Passed the post-test")
+    NOT_PASSED = "not_passed", _("Has not passed the post-test (not taken, or taken without passing)")
+
+
+class ReminderRule(models.Model):
+    """A reminder a session sends by itself: to whom (filters), when (an offset before the start or after the
+    end), on which channels, saying what (subject and body with {placeholders}). The tick fires a rule once,
+    when it falls due (registration/reminders.py); each person gets it once per channel, whatever happens."""
+
+    session = models.ForeignKey("meetings.Session", on_delete=models.CASCADE, related_name="reminder_rules", verbose_name=_("session"))
+    name = models.CharField(_("name"), max_length=200)
+    send_email = models.BooleanField(_("by e-mail"), default=True)
+    send_line = models.BooleanField(_("by LINE"), default=False)
+    anchor = models.CharField(_("before or after"), max_length=16, choices=ReminderAnchor.choices, default=ReminderAnchor.BEFORE_START)
+    offset_minutes = models.PositiveIntegerField(_("offset (minutes)"), default=24 * 60)
+    offset_unit = models.CharField(_("unit"), max_length=8, choices=OffsetUnit.choices, default=OffsetUnit.DAYS)
+    language = models.CharField(_("language"), max_length=2, choices=ReminderLanguage.choices, default=ReminderLanguage.THAI)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("message"))
+    # Filters: an empty set of roles or provinces means every one.
+    roles = models.ManyToManyField("meetings.RoleCategory", blank=True, related_name="+", verbose_name=_("roles"))
+    provinces = models.ManyToManyField("meetings.Province", blank=True, related_name="+", verbose_name=_("provinces"))
+    # "" means any status.
+    registration_status = models.CharField(
+        _("registration status"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE, blank=True
+    )
+    checkin = models.CharField(_("check-in"), max_length=16, choices=CheckinFilter.choices, default=CheckinFilter.ANY)
+    posttest = models.CharField(_("post-test"), max_length=16, choices=PosttestFilter.choices, default=PosttestFilter.ANY)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bookkeeping of the tick: fired (its messages queued) or skipped (too late), never both, each once.
+    fired_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    skipped_at = models.DateTimeField(_("skipped at"), null=True, blank=True)
+    skip_reason = models.CharField(_("why it was not sent"), max_length=300, blank=True)
+    queued_count = models.PositiveIntegerField(_("messages queued"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        indexes = [models.Index(fields=["fired_at", "skipped_at", "is_active"], name="reminder_rule_pending")]
+        constraints = [models.CheckConstraint(condition=Q(send_email=True) | Q(send_line=True), name="reminder_rule_has_a_channel")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def offset(self):
+        return datetime.timedelta(minutes=self.offset_minutes)
+
+    def due_at(self, session=None):
+        """When the rule falls due: the session's start less the offset, or its end plus the offset."""
+        session = session or self.session
+        if self.anchor == ReminderAnchor.AFTER_END:
+            return session.ends_at + self.offset
+        return session.starts_at - self.offset
+
+    @property
+    def offset_amount(self):
+        """The offset in the rule's unit (what the form shows)."""
+        return self.offset_minutes // OFFSET_UNIT_MINUTES.get(self.offset_unit, 1)
+
+    @property
+    def channels(self):
+        return [channel for channel, wanted in ((MessageChannel.EMAIL, self.send_email), (MessageChannel.LINE, self.send_line)) if wanted]
+
+    @property
+    def message_kind(self):
+        """OutgoingMessage.kind of this rule's messages (the log names the rule from it)."""
+        return f"reminder:{self.pk}"
+
+
+# --- LINE (registration/line.py) ----------------------------------------------------------------------------
+
+# Link codes: no 0/O, 1/I/L or 5/S to misread on a phone's screen.
+LINE_CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"
+LINE_CODE_LENGTH = 8
+
+
+def new_line_code():
+    return "".join(secrets.choice(LINE_CODE_ALPHABET) for _ in range(LINE_CODE_LENGTH))
+
+
+class LineLink(models.Model):
+    """A person's LINE account (the userId LINE gives our Official Account), linked from their personal page;
+    LINE messages about their session go there. Personal data: linking and unlinking are audited."""
+
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="line_link", verbose_name=_("person"))
+    line_user_id = models.CharField(_("LINE user ID"), max_length=64, db_index=True)
+    linked_at = models.DateTimeField(_("linked"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("LINE link")
+        verbose_name_plural = _("LINE links")
+
+    def __str__(self):
+        return f"{self.registration_id}: LINE"
+
+
+class LineLinkCode(models.Model):
+    """A short-lived code shown on a personal page; the person sends it to the Official Account on LINE and
+    the webhook links the sender's account to that registration."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="line_link_codes")
+    code = models.CharField(max_length=16, unique=True, default=new_line_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Who used it (to answer a redelivered or repeated message the same way); blanked with the link.
+    used_by = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"{self.registration_id}: {self.code[:2]}…"
+
+
+class LineWebhookEvent(models.Model):
+    """A webhook event already handled (LINE's webhookEventId): a redelivered event is acknowledged, not
+    handled twice. Kept a few days (registration/line.py prunes them)."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.event_id

@@ -8,10 +8,10 @@ from django.shortcuts import get_object_or_404
 
 from meetings.models import Quota, RoleCategory
 from meetings.permissions import is_central, scope_to_user
-from registration.models import Registration, RegistrationStatus
+from registration.models import MessageChannel, Registration, RegistrationStatus
 from registration.thai_id import clean_national_id, hash_national_id, is_valid_national_id
 from registration.thai_phone import normalise_phone
-from registration.tokens import read_personal_token
+from registration.tokens import read_opt_out_token, read_personal_token
 
 
 def get_registrations_for_user(user, session):
@@ -85,3 +85,22 @@ def get_registration_by_token(token, select_related=("session", "province", "rol
     if registration is None:
         raise Http404("unknown or revoked personal link")
     return registration
+
+
+def people_to_email_links(session, province):
+    """Who the province's "E-mail personal links" reaches: active registrations of `province` in `session`
+    with an e-mail address and a working personal link."""
+    return Registration.objects.active().filter(session=session, province=province, link_revoked=False, anonymised_at__isnull=True).exclude(email="")
+
+
+def get_opt_out_by_token(token):
+    """(registration, channel) behind an opt-out link; 404 when tampered, for an unknown channel, or when the
+    personal link it was made with is revoked, replaced or cancelled (the opt-out link lives as long as it)."""
+    found = read_opt_out_token(token)
+    if found is None or found[1] not in MessageChannel.values:
+        raise Http404("invalid opt-out link")
+    key, channel = found
+    registration = Registration.objects.active().select_related("session").filter(token_key=key, link_revoked=False).first()
+    if registration is None:
+        raise Http404("unknown or revoked opt-out link")
+    return registration, channel

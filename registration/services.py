@@ -10,10 +10,11 @@ for one person and for a whole file alike. Registration broadcasts nothing: the 
 registrations when they next refresh.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 
 from cryptography.fernet import InvalidToken
-from django.core.mail import send_mail
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Count, F, ForeignKey, Q, TextField
 from django.utils import timezone
@@ -21,16 +22,21 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings.audit import record
-from meetings.dates import format_date
-from meetings.models import AuditAction, Province, Quota, Venue
+from meetings.models import AuditAction, JobStatus, Province, Quota, Venue
 from meetings.permissions import is_central, user_province
 from meetings.site import site_url
 from registration.errors import NO_SEATS_MESSAGE, ImportRejected, RegistrationError
 from registration.imports import Problem, check_rows, read_sheet
+from registration.message_templates import render_message
+from registration.messaging import deliver, queue_message
 from registration.models import (
     NATIONAL_ID_COLUMNS,
     PERSON_FIELDS,
+    MessageChannel,
+    MessageOptOut,
+    MessageStatus,
     NationalIdReveal,
+    OutgoingMessage,
     Registration,
     RegistrationStatus,
     new_token_key,
@@ -38,7 +44,7 @@ from registration.models import (
     same_person_keys,
 )
 from registration.personal_data import ANONYMISED_NAME, anonymise_personal_data, personal_data
-from registration.selectors import roles_with_seats
+from registration.selectors import people_to_email_links, roles_with_seats
 from registration.thai_id import decrypt_national_id, hash_national_id, reencrypt_national_id
 
 
@@ -231,12 +237,16 @@ AUDIT_SUMMARIES = {
     AuditAction.REGISTRATION_SUBSTITUTED: _("Registration %(id)s in session %(session)s takes over a seat from a substituted person"),
     AuditAction.LINK_REVOKED: _("Personal link of registration %(id)s in session %(session)s revoked"),
     AuditAction.LINK_REISSUED: _("New personal link for registration %(id)s in session %(session)s"),
-    AuditAction.LINK_SENT: _("Personal link of registration %(id)s in session %(session)s e-mailed"),
+    AuditAction.LINK_SENT: _("Personal link of registration %(id)s in session %(session)s queued for e-mail"),
     AuditAction.TICKET_REISSUED: _("Check-in ticket of registration %(id)s in session %(session)s re-issued"),
     AuditAction.NATIONAL_ID_REVEALED: _("National ID of registration %(id)s in session %(session)s revealed"),
     AuditAction.PERSONAL_DATA_EXPORTED: _("Personal data of registration %(id)s in session %(session)s downloaded"),
     AuditAction.PERSONAL_DATA_ANONYMISED: _("Personal data of registration %(id)s in session %(session)s erased"),
 }
+
+
+# One entry for a whole province's personal links (send_personal_links); the outbox has one row per person.
+BULK_LINKS_SUMMARY = _("Personal links of %(count)s people in session %(session)s queued for e-mail")
 
 
 def _stored_person(registration):
@@ -398,33 +408,151 @@ def reissue_ticket(*, registration, actor):
     return registration
 
 
-def send_personal_link(*, registration, actor, base_url=None):
-    """E-mail the personal link to the person (their address must be on file), also after the registration
-    window closes (people need their links most then). Writes nothing, so there is no transaction to wait
-    for: the mail goes now, and a failure is reported to the officer. The caller has already scoped the
-    registration to what `actor` (the sender) may see. `base_url` is the site's address for the link
-    (`meetings.site.site_url(request)` from a page); by default SITE_URL or the local address."""
+# --- personal links by e-mail, and opting out of messages ---------------------------------------------------
+
+PERSONAL_LINK_KIND = "personal_link"
+PERSONAL_LINK_TEMPLATE = "registration/email/personal_link"
+UNFINISHED_MESSAGE = (MessageStatus.PENDING, MessageStatus.SENDING)
+
+
+def _link_fingerprint(registration):
+    """Names the current personal link in dedupe keys without holding its key: a new link, a new fingerprint."""
+    return hashlib.sha256(registration.token_key.encode()).hexdigest()[:12]
+
+
+def _personal_link_key_prefix(registration):
+    return f"{PERSONAL_LINK_KIND}:{registration.pk}:{_link_fingerprint(registration)}:"
+
+
+def personal_link_message(registration, base_url=None, language=None):
+    """The subject, text and HTML of the e-mail that carries `registration`'s personal link (a RenderedMessage)."""
+    venue = registration.venue
+    context = {
+        "registration": registration,
+        "session": registration.session,
+        "venue": ", ".join(part for part in (venue.name, venue.room) if part) if venue is not None else "",
+        "personal_url": (base_url or site_url()) + registration.get_personal_path(),
+    }
+    return render_message(PERSONAL_LINK_TEMPLATE, context, language or settings.LANGUAGE_CODE)
+
+
+def _queue_personal_link(registration, number, *, actor, base_url):
+    """Queue the personal link mail numbered `number` for the current link; None when that one exists."""
+    language = settings.LANGUAGE_CODE
+    rendered = personal_link_message(registration, base_url, language)
+    return queue_message(
+        session=registration.session,
+        registration=registration,
+        channel=MessageChannel.EMAIL,
+        kind=PERSONAL_LINK_KIND,
+        dedupe_key=f"{_personal_link_key_prefix(registration)}{number}",
+        to=registration.email,
+        subject=rendered.subject,
+        body=rendered.text,
+        html_body=rendered.html,
+        language=language,
+        # Sent because someone asked for it (the person, through their office): not a reminder to opt out of.
+        respects_opt_out=False,
+        actor=actor,
+    )
+
+
+def _deliver(messages, *, actor, title, session):
+    """Start the delivery job for `messages`; one still waiting from a job that gave up is taken up again."""
+    ids = [message.pk for message in messages]
+    OutgoingMessage.objects.filter(pk__in=ids, status=MessageStatus.PENDING, job__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]).update(job=None)
+    return deliver(messages=ids, actor=actor, title=title, session=session)
+
+
+def _check_link_can_be_sent(registration):
     if registration.status != RegistrationStatus.ACTIVE or registration.link_revoked:
         raise RegistrationError(gettext("This registration has no working personal link."), code="no_link")
     if not registration.email:
         raise RegistrationError(gettext("No e-mail address is on file for this person."), code="no_email")
-    session = registration.session
-    body = gettext(
-        "%(name)s\n\nYou are registered for “%(title)s” on %(date)s.\n"
-        "Your personal page (venue, join link, agenda, QR code for check-in):\n%(url)s\n\nKeep this link private."
-    ) % {
-        "name": registration.full_name,
-        "title": session.title,
-        "date": format_date(session.starts_at, "long"),
-        "url": (base_url or site_url()) + registration.get_personal_path(),
-    }
-    try:
-        send_mail(gettext("Your link for %(title)s") % {"title": session.title}, body, None, [registration.email])
-    except Exception as error:  # SMTP down or refused: tell the officer, write nothing
-        raise RegistrationError(gettext("The e-mail could not be sent (%(error)s).") % {"error": error}, code="mail_failed") from error
-    # After the mail left: the record says a personal link went out (to the address on file, not named here).
-    _audit(AuditAction.LINK_SENT, actor, registration)
-    return registration
+
+
+def send_personal_link(*, registration, actor, base_url=None):
+    """Queue the e-mail carrying the personal link to the person's address on file and start its delivery:
+    the background worker sends it (registration/email.py), never the request. Works after the registration
+    window closes too (people need their links most then). Returns the OutgoingMessage; its `job` is the
+    delivery job, its status says whether it went.
+
+    A second press while the mail still waits returns that mail (a double click sends one); once it has gone
+    or failed, a press queues another. The audit log records the queuing (LINK_SENT); the outbox records
+    when it went, or why not. The caller has already scoped the registration to what `actor` may see.
+    `base_url` is the site's address for the link (`meetings.site.site_url(request)` from a page)."""
+    _check_link_can_be_sent(registration)
+    with transaction.atomic():
+        locked = _lock_active(registration)  # one press at a time per person
+        _check_link_can_be_sent(locked)
+        mine = OutgoingMessage.objects.filter(registration=locked, kind=PERSONAL_LINK_KIND)
+        message = mine.filter(status__in=UNFINISHED_MESSAGE).order_by("-pk").first()
+        if message is None:
+            prefix = _personal_link_key_prefix(locked)
+            number = mine.filter(dedupe_key__startswith=prefix).count()
+            message = _queue_personal_link(locked, number, actor=actor, base_url=base_url) or OutgoingMessage.objects.get(
+                dedupe_key=f"{prefix}{number}"
+            )
+            _audit(AuditAction.LINK_SENT, actor, locked, details={"message": message.pk})
+        _deliver([message], actor=actor, title=gettext("Personal link by e-mail: registration %(id)s") % {"id": locked.pk}, session=locked.session)
+    message.refresh_from_db()
+    return message
+
+
+def send_personal_links(*, session, province, actor, base_url=None):
+    """E-mail every active person of `province` in `session` who has an address and a working link their
+    personal link, in one delivery job. Someone already sent their current link (or waiting for it) is left
+    out, so running it twice sends nothing new; a new link (reissued) is sent anew. Provincial offices send
+    to their own province only. Returns (the job or None when there was nothing to send, how many were queued)."""
+    if actor is not None and not is_central(actor):
+        own = user_province(actor)
+        if own is None or own.pk != province.pk:
+            raise RegistrationError(
+                gettext("You can only e-mail the people of %(province)s.") % {"province": own.name if own else "-"}, code="other_province"
+            )
+    people = people_to_email_links(session, province).select_related("session", "venue")
+    with transaction.atomic():
+        queued = [message for person in people if (message := _queue_personal_link(person, 0, actor=actor, base_url=base_url))]
+        # Queued before by a delivery job that gave up (the mail server was away): sent in this job too.
+        waiting = OutgoingMessage.objects.filter(
+            registration__in=people, kind=PERSONAL_LINK_KIND, status=MessageStatus.PENDING, job__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]
+        )
+        if queued:
+            record(
+                action=AuditAction.LINK_SENT,
+                actor=actor,
+                province=province,
+                summary=BULK_LINKS_SUMMARY,
+                params={"count": len(queued), "session": session.pk},
+                details={"session": session.pk, "count": len(queued)},
+            )
+        job = _deliver(
+            [*queued, *waiting], actor=actor, title=gettext("Personal links for %(province)s") % {"province": province.name}, session=session
+        )
+    return job, len(queued)
+
+
+def _check_channel(channel):
+    if channel not in MessageChannel.values:
+        raise RegistrationError(gettext("Unknown channel."), code="unknown_channel")
+
+
+def opt_out(*, registration, channel, actor=None):
+    """The person asks for no more messages on `channel` about this registration (through the link in a
+    message; actor None). Messages that respect opt-outs (reminders) and still wait are skipped; a personal
+    link their office sends on request still goes. Asking twice changes nothing."""
+    _check_channel(channel)
+    with transaction.atomic():
+        MessageOptOut.objects.get_or_create(registration=registration, channel=channel)
+        OutgoingMessage.objects.filter(registration=registration, channel=channel, status=MessageStatus.PENDING, respects_opt_out=True).update(
+            status=MessageStatus.SKIPPED, error=gettext("The person asked for no more messages on this channel.")
+        )
+
+
+def opt_in(*, registration, channel, actor=None):
+    """Undo `opt_out`: messages queued from now on go out again (those skipped meanwhile stay skipped)."""
+    _check_channel(channel)
+    MessageOptOut.objects.filter(registration=registration, channel=channel).delete()
 
 
 def reveal_national_id(*, registration, actor, reason, ip_address=None):
@@ -676,6 +804,10 @@ def _anonymise(registrations, at):
         registration.anonymised_at = at
         # Every column: the row is locked, and the national ID may span more than one field.
         registration.save()
+    # The outbox's copies of what was sent (names, addresses, personal links); the statuses stay, as counts do.
+    messages = OutgoingMessage.objects.filter(registration__in=registrations)
+    messages.filter(status=MessageStatus.PENDING).update(status=MessageStatus.SKIPPED)
+    messages.update(to="", subject="", body="", html_body="", error="")
     anonymise_personal_data.send(sender=Registration, registration_ids=[r.pk for r in registrations], at=at)
 
 

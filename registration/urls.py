@@ -3,17 +3,23 @@ and an attendee's personal page under /p/<token>/."""
 
 from django.urls import path
 
-from registration import views
+from registration import line_views, reminder_views, views
 
 app_name = "registration"
 
 PREFIX = "sessions/<int:session_pk>/registrations/"
+REMINDERS = "sessions/<int:session_pk>/reminders/"
 
 urlpatterns = [
     path("p/<str:token>/", views.personal_page, name="personal"),
     path("p/<str:token>/calendar.ics", views.personal_calendar, name="personal_calendar"),
     path("p/<str:token>/my-data.json", views.personal_data_download, name="personal_data"),
+    path("p/<str:token>/line/unlink/", line_views.personal_line_unlink, name="personal_line_unlink"),
+    path("line/webhook/", line_views.line_webhook, name="line_webhook"),
+    # The link in a reminder that stops messages on one channel (registration/message_templates.py).
+    path("optout/<str:token>/", views.opt_out_page, name="opt_out"),
     path(PREFIX + "", views.registration_list, name="list"),
+    path(PREFIX + "email-links/", views.registration_send_links, name="send_links"),
     path(PREFIX + "new/", views.registration_create, name="create"),
     path(PREFIX + "export.xlsx", views.registration_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path(PREFIX + "export.csv", views.registration_export, {"fmt": "csv"}, name="export_csv"),
@@ -34,4 +40,12 @@ urlpatterns = [
     path(PREFIX + "<int:pk>/national-id/", views.registration_reveal_id, name="reveal_id"),
     path(PREFIX + "<int:pk>/personal-data.json", views.registration_personal_data, name="personal_data_export"),
     path(PREFIX + "<int:pk>/erase/", views.registration_anonymise, name="anonymise"),
+    # Reminder rules of the session and the log of messages sent (registration/reminder_views.py)
+    path(REMINDERS + "", reminder_views.reminder_list, name="reminder_list"),
+    path(REMINDERS + "new/", reminder_views.reminder_create, name="reminder_create"),
+    path(REMINDERS + "log/", reminder_views.reminder_log, name="reminder_log"),
+    path(REMINDERS + "<int:pk>/edit/", reminder_views.reminder_edit, name="reminder_edit"),
+    path(REMINDERS + "<int:pk>/delete/", reminder_views.reminder_delete, name="reminder_delete"),
+    path(REMINDERS + "<int:pk>/preview/", reminder_views.reminder_preview, name="reminder_preview"),
+    path(REMINDERS + "<int:pk>/test/", reminder_views.reminder_test, name="reminder_test"),
 ]

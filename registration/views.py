@@ -4,20 +4,20 @@ Views parse input, check permission through the selectors, call one service and 
 """
 
 import hashlib
-from functools import partial
 
 from cryptography.fernet import InvalidToken
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from meetings.audit import client_ip, record_list_export
 from meetings.errors import add_error_message, add_form_error
@@ -25,11 +25,12 @@ from meetings.exports import XLSX_TYPE, csv_response, download_response, xlsx_re
 from meetings.models import Province, RoleCategory
 from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import is_central, staff_required, user_province
-from meetings.qr import qr_png_data_uri, qr_svg
+from meetings.qr import qr_svg
 from meetings.selectors import get_session_for_user
 from meetings.site import site_url
 from meetings.views import calendar_response
 from registration import staging
+from registration.badges import BADGES_TEMPLATE, LIST_TEMPLATE, badge_context, by_province
 from registration.errors import ImportFileError, ImportRejected, RegistrationError
 from registration.forms import (
     AnonymiseForm,
@@ -40,13 +41,18 @@ from registration.forms import (
     RegistrationFilterForm,
 )
 from registration.imports import TEMPLATE_FILENAME, check_file_size, template_bytes
-from registration.models import Registration, RegistrationStatus, list_order_pks, sorted_in_list_order
+from registration.jobs import BADGES_KIND, LIST_KIND, start_session_pdf_job
+from registration.line import line_card
+from registration.messaging import has_opted_out
+from registration.models import MessageChannel, Registration, RegistrationStatus, list_order_pks, sorted_in_list_order
 from registration.personal_cookie import remember_personal_token
 from registration.selectors import (
     filter_registrations,
+    get_opt_out_by_token,
     get_registration_by_token,
     get_registration_for_user,
     get_registrations_for_user,
+    people_to_email_links,
     quota_rows,
     roles_with_seats,
 )
@@ -57,12 +63,15 @@ from registration.services import (
     check_can_change,
     export_personal_data,
     import_participants,
+    opt_in,
+    opt_out,
     register_participant,
     reissue_personal_link,
     reissue_ticket,
     reveal_national_id,
     revoke_personal_link,
     send_personal_link,
+    send_personal_links,
     substitute_registration,
     update_participant,
 )
@@ -138,8 +147,16 @@ def registration_list(request, session_pk):
             "can_change": _can_change(request, session),
             "is_central": is_central(request.user),
             "province": user_province(request.user),
+            **_email_links_context(request, session, filters),
         },
     )
+
+
+def _email_links_context(request, session, filters):
+    """The province whose people the list's "E-mail personal links" button reaches (an officer's own; for
+    central staff the one the list is filtered to), and how many of them have an address."""
+    province = filters.get("province") if is_central(request.user) else user_province(request.user)
+    return {"email_province": province, "email_count": people_to_email_links(session, province).count() if province else 0}
 
 
 EXPORT_FIELDS = (
@@ -258,6 +275,8 @@ def _render_detail(request, session, registration, revealed_id=None, reveal_form
             "revealed_id": revealed_id,
             "reveal_form": reveal_form or NationalIdRevealForm(),
             "can_change": _can_change(request, session) and registration.status == RegistrationStatus.ACTIVE and registration.anonymised_at is None,
+            # The latest e-mails and LINE messages to the person, and how they went (registration/messaging.py).
+            "outbox": registration.messages.select_related("job").order_by("-pk")[:5],
             "is_central": is_central(request.user),
             "replaced_by": getattr(registration, "replaced_by", None) if registration.status == RegistrationStatus.SUBSTITUTED else None,
         },
@@ -312,9 +331,56 @@ def registration_reissue_ticket(request, session_pk, pk):
 @require_POST
 @staff_required
 def registration_send_link(request, session_pk, pk):
+    """Queue the e-mail with the person's link; the background worker sends it (the page lists how it went)."""
+
+    def queue(*, registration, actor):
+        send_personal_link(registration=registration, actor=actor, base_url=site_url(request))
+
     return _post_action(
-        request, session_pk, pk, partial(send_personal_link, base_url=site_url(request)), gettext("The personal link was e-mailed to %(name)s.")
+        request,
+        session_pk,
+        pk,
+        queue,
+        gettext("The e-mail with the personal link of %(name)s is queued: the background worker sends it in a moment."),
     )
+
+
+@require_POST
+@staff_required
+def registration_send_links(request, session_pk):
+    """E-mail their personal links to everyone of one province with an address (an officer: their own; central
+    staff: the province chosen on the list), then follow the delivery job."""
+    session = _session(request, session_pk)
+    code = request.POST.get("province", "")
+    own = user_province(request.user)
+    if not is_central(request.user) and code and (own is None or code != own.code):
+        raise Http404("another province")
+    province = _acting_province(request, code)
+    if province is None:
+        messages.error(request, gettext("Choose a province first (filter the list by province)."))
+        return redirect(_list_url(session))
+    try:
+        job, queued = send_personal_links(session=session, province=province, actor=request.user, base_url=site_url(request))
+    except RegistrationError as error:
+        add_error_message(request, error)
+        return redirect(_list_url(session))
+    if job is None:
+        messages.info(
+            request,
+            gettext("Nothing to send: everyone in %(province)s with an e-mail address was already sent their current link.")
+            % {"province": province.name},
+        )
+        return redirect(_list_url(session))
+    if queued:
+        text = ngettext(
+            "%(count)s e-mail with a personal link is queued for %(province)s.",
+            "%(count)s e-mails with personal links are queued for %(province)s.",
+            queued,
+        )
+        messages.success(request, text % {"count": queued, "province": province.name})
+    else:
+        messages.info(request, gettext("The e-mails that were still waiting are being sent again."))
+    return redirect("meetings:job_detail", job_id=job.pk)
 
 
 @require_POST
@@ -603,41 +669,50 @@ def _printable_registrations(request, session):
     return sorted_in_list_order(registrations)
 
 
-def _by_province(registrations):
-    groups = []
-    for registration in registrations:
-        if not groups or groups[-1]["province"].pk != registration.province_id:
-            groups.append({"province": registration.province, "people": []})
-        groups[-1]["people"].append(registration)
-    return groups
+def _whole_session(request):
+    """Central staff asking for every province at once (no ?province=, or ?province=all)."""
+    return is_central(request.user) and _printable_province(request) is None
 
 
-def badge_context(session, registrations):
-    """Badges two by two (a table: WeasyPrint lays tables out reliably), each with its check-in
-    ticket's QR as PNG: a photo of a badge checks its holder in, and opens nothing else."""
-    groups = _by_province(registrations)
-    for group in groups:
-        people = group["people"]
-        for registration in people:
-            registration.qr_uri = qr_png_data_uri(registration.get_ticket(), box_size=5)
-        group["pairs"] = [(people[i], people[i + 1] if i + 1 < len(people) else None) for i in range(0, len(people), 2)]
-    return {"session": session, "groups": groups}
+def _start_session_pdf(request, session, kind, audit_kind):
+    """Every province's PDF is made by a background job (registration/jobs.py). GET shows the button that
+    starts it (a link never starts work); POST starts it, logs the export and shows its progress."""
+    count = Registration.objects.active().filter(session=session).count()
+    if request.method != "POST":
+        return render(
+            request, "registration/session_pdf_start.html", {"session": session, "kind": kind, "badges": kind == BADGES_KIND, "count": count}
+        )
+    job = start_session_pdf_job(kind=kind, session=session, actor=request.user)
+    record_list_export(request, kind=audit_kind, session=session, count=count, details={"job": str(job.pk)})
+    return redirect("meetings:job_detail", job_id=job.pk)
 
 
+@require_http_methods(["GET", "POST"])
 @staff_required
 def registration_badges(request, session_pk):
+    """One province's badges, made at once; every province's (central staff) by a background job."""
     session = _session(request, session_pk)
+    if _whole_session(request):
+        return _start_session_pdf(request, session, BADGES_KIND, "badges.pdf")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     registrations = list(_printable_registrations(request, session))
-    pdf = render_pdf("registration/badges_pdf.html", badge_context(session, registrations))
+    pdf = render_pdf(BADGES_TEMPLATE, badge_context(session, registrations))
     record_list_export(request, kind="badges.pdf", session=session, count=len(registrations), province=_printable_province(request))
     return pdf_response(pdf, f"badges-{session.pk}.pdf")
 
 
+@require_http_methods(["GET", "POST"])
 @staff_required
 def registration_list_pdf(request, session_pk):
+    """One province's list, made at once; every province's (central staff) by a background job."""
     session = _session(request, session_pk)
+    if _whole_session(request):
+        return _start_session_pdf(request, session, LIST_KIND, "registrations.pdf")
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     registrations = list(_printable_registrations(request, session))
-    pdf = render_pdf("registration/list_pdf.html", {"session": session, "groups": _by_province(registrations)})
+    pdf = render_pdf(LIST_TEMPLATE, {"session": session, "groups": by_province(registrations)})
     record_list_export(request, kind="registrations.pdf", session=session, count=len(registrations), province=_printable_province(request))
     return pdf_response(pdf, f"registrations-{session.pk}.pdf")
 
@@ -661,6 +736,7 @@ def personal_page(request, token):
             "agenda": session.agenda_items.all(),
             # The check-in ticket, not the personal link: a photo of the screen opens nothing.
             "qr": qr_svg(registration.get_ticket()),
+            "line": line_card(registration),  # None when LINE is not set up (registration/line.py)
         },
     )
     response["X-Robots-Tag"] = "noindex"
@@ -684,4 +760,33 @@ def personal_calendar(request, token):
     registration = get_registration_by_token(token)
     response = calendar_response(request, registration.session, venue=registration.venue, include_join=True)
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- opting out of messages (the link in a reminder) -------------------------------------------------
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def opt_out_page(request, token):
+    """What an opt-out link stops, and a button. Opening the link changes nothing: mail scanners and link
+    previews open every link of a message. The POST stops the messages (or, with action=opt_in, starts them
+    again). Without CSRF protection on purpose: the signed token is the authority (anyone who could forge the
+    request holds the link anyway), and a mail program's one-click unsubscribe (RFC 8058, List-Unsubscribe-Post)
+    posts without the page's cookie."""
+    registration, channel = get_opt_out_by_token(token)
+    if request.method == "POST":
+        if request.POST.get("action") == "opt_in":
+            opt_in(registration=registration, channel=channel)
+        else:
+            opt_out(registration=registration, channel=channel)
+        return redirect(request.path)
+    response = render(
+        request,
+        "registration/opt_out.html",
+        {"session": registration.session, "channel": MessageChannel(channel).label, "opted_out": has_opted_out(registration.pk, channel)},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
     return response

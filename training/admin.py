@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from meetings.admin import ThaiDatesModelAdmin, ThaiDatesTabularInline
 from training.models import (
     Attempt,
     Certificate,
@@ -16,13 +17,13 @@ from training.models.quizzes import check_question
 from training.services.certificates import revoke_certificate
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ThaiDatesTabularInline):
     model = ModuleAttachment
     extra = 0
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(ThaiDatesModelAdmin):
     list_display = ["order", "title", "session", "agenda_item", "estimated_minutes", "is_published"]
     list_display_links = ["title"]
     list_filter = ["session", "is_published"]
@@ -31,7 +32,7 @@ class ModuleAdmin(admin.ModelAdmin):
     inlines = [AttachmentInline]
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(ThaiDatesTabularInline):
     model = Question
     fields = ["order", "kind", "text"]
     extra = 0
@@ -39,7 +40,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(ThaiDatesModelAdmin):
     list_display = [
         "title",
         "session",
@@ -57,13 +58,13 @@ class QuizAdmin(admin.ModelAdmin):
     inlines = [QuestionInline]
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(ThaiDatesTabularInline):
     model = Choice
     extra = 0
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ThaiDatesModelAdmin):
     list_display = ["text", "quiz", "kind", "order"]
     list_filter = ["quiz__session", "quiz", "kind"]
     ordering = ["quiz_id", "order", "pk"]
@@ -79,7 +80,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
+class AttemptAdmin(ThaiDatesModelAdmin):
     list_display = ["quiz", "registration", "number", "status", "score", "passed", "submitted_at"]
     list_filter = ["quiz__session", "quiz", "status", "passed"]
     ordering = ["quiz_id", "registration_id", "number"]
@@ -91,14 +92,14 @@ class AttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModuleProgress)
-class ModuleProgressAdmin(admin.ModelAdmin):
+class ModuleProgressAdmin(ThaiDatesModelAdmin):
     list_display = ["registration", "module", "opened_at", "completed_at"]
     list_filter = ["module"]
     raw_id_fields = ["registration"]
 
 
 @admin.register(CertificateRule)
-class CertificateRuleAdmin(admin.ModelAdmin):
+class CertificateRuleAdmin(ThaiDatesModelAdmin):
     list_display = ["session", "enabled", "require_checkin", "require_posttest_passed", "signatory_name"]
 
 
@@ -112,7 +113,7 @@ def revoke_selected(modeladmin, request, queryset):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ThaiDatesModelAdmin):
     list_display = ["number", "holder_name", "session", "issued_at", "revoked_at"]
     list_filter = ["session", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["number", "holder_name"]

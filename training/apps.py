@@ -14,3 +14,6 @@ class TrainingConfig(AppConfig):
 
         collect_personal_data.connect(personal_data.collect, dispatch_uid="training.personal_data.collect")
         anonymise_personal_data.connect(personal_data.anonymise, dispatch_uid="training.personal_data.anonymise")
+        # Its filter of reminder audiences (the post-test passed or not), registered the same way; and the
+        # background job zipping every certificate of a session (training/jobs.py).
+        from training import jobs, reminders  # noqa: F401

@@ -85,6 +85,7 @@ urlpatterns = [
     path("training/sessions/<int:session_pk>/certificate-rule/", certificates.certificate_rule_edit, name="certificate_rule"),
     path("training/sessions/<int:session_pk>/certificates/", certificates.certificates_list, name="certificates"),
     path("training/sessions/<int:session_pk>/certificates/issue/", certificates.certificates_issue, name="certificates_issue"),
+    path("training/sessions/<int:session_pk>/certificates/all.zip", certificates.certificates_zip, name="certificates_zip"),  # a job
     path(
         "training/sessions/<int:session_pk>/certificates/<int:pk>/revoke/",
         certificates.certificate_revoke,

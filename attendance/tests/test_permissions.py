@@ -37,6 +37,7 @@ MATRIX = [
     ("devices", "get", "/sessions/{s}/venues/{v}/devices/", STAFF_VENUE),
     ("device_revoke", "post", "/sessions/{s}/venues/{v}/devices/{d}/revoke/", {**STAFF_VENUE, LAMPANG: 302, CENTRAL: 302}),
     ("signin_sheet", "get", "/sessions/{s}/venues/{v}/signin-sheet.pdf", STAFF_VENUE),
+    ("signin_sheets", "post", "/sessions/{s}/attendance/signin-sheets/", CENTRAL_ONLY_POST),  # every venue: a background job
     ("report", "get", "/sessions/{s}/attendance/report/", STAFF_SESSION),
     ("report_xlsx", "get", "/sessions/{s}/attendance/report.xlsx", STAFF_SESSION),
     ("live_dashboard", "get", "/sessions/{s}/attendance/live/", STAFF_SESSION),

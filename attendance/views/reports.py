@@ -1,17 +1,17 @@
-"""Attendance reports: on screen, as XLSX, and the printable sign-in sheet of a venue."""
+"""Attendance reports: on screen, as XLSX, and the printable sign-in sheet of a venue (or of every venue, as a ZIP)."""
 
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from attendance.reports import attendance_report, people_for_report, people_for_venue
+from attendance.jobs import SIGNIN_SHEET_TEMPLATE, signin_sheet_context, signin_sheet_filename, start_signin_sheets_job
+from attendance.reports import attendance_report, people_for_report
 from meetings.audit import record_list_export
-from meetings.dates import format_time
 from meetings.exports import xlsx_response
 from meetings.pdf import pdf_response, render_pdf
-from meetings.permissions import staff_required
+from meetings.permissions import central_required, staff_required
 from meetings.selectors import get_session_for_user, get_venue_for_user
-from registration.models import sorted_by_name
+from registration.models import Registration
 
 
 @staff_required
@@ -80,15 +80,21 @@ def report_xlsx(request, session_pk):
 def signin_sheet(request, session_pk, venue_pk):
     """ใบลงชื่อเข้าร่วมประชุม: one row per person expected at the venue, with a signature column."""
     venue = get_venue_for_user(request.user, session_pk, venue_pk)
-    people = sorted_by_name(people_for_venue(venue))
-    for person in people:
-        checkin = getattr(person, "checkin", None)
-        person.checkin_time = format_time(checkin.checked_in_at) if checkin else ""
-    # A few blank numbered rows for walk-ins and substitutes.
-    blanks = range(len(people) + 1, len(people) + 6)
-    context = {"venue": venue, "session": venue.session, "people": people, "blanks": blanks, "printed_at": timezone.now()}
-    pdf = render_pdf("attendance/print/signin_sheet.html", context, request=request)
+    context = signin_sheet_context(venue)
+    pdf = render_pdf(SIGNIN_SHEET_TEMPLATE, context, request=request)
     record_list_export(
-        request, kind="signin-sheet.pdf", session=venue.session, count=len(people), province=venue.province, details={"venue": venue.pk}
+        request, kind="signin-sheet.pdf", session=venue.session, count=len(context["people"]), province=venue.province, details={"venue": venue.pk}
     )
-    return pdf_response(pdf, f"signin-sheet-{venue.session.starts_at:%Y%m%d}-{venue.province.code}.pdf")
+    return pdf_response(pdf, signin_sheet_filename(venue))
+
+
+@require_POST
+@central_required
+def signin_sheets(request, session_pk):
+    """Every venue's sheet in one ZIP, made by a background job (attendance/jobs.py): start it, log the
+    export, and show its progress."""
+    session = get_session_for_user(request.user, session_pk)
+    job = start_signin_sheets_job(session=session, actor=request.user)
+    count = Registration.objects.active().filter(session=session).count()
+    record_list_export(request, kind="signin-sheets.zip", session=session, count=count, details={"job": str(job.pk)})
+    return redirect("meetings:job_detail", job_id=job.pk)

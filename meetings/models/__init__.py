@@ -1,4 +1,5 @@
 from .audit import AuditAction, AuditEntry, AuditLogAppendOnly
+from .jobs import Job, JobStatus
 from .people import Profile, RoleCategory, UserKind
 from .province import Province, Region
 from .session import ACTIVE_REGISTRATION, AgendaItem, Quota, Session, SessionChange, SessionStatus, Venue, VideoPlatform
@@ -9,6 +10,8 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "AuditLogAppendOnly",
+    "Job",
+    "JobStatus",
     "Profile",
     "Province",
     "Quota",

@@ -16,6 +16,8 @@ class AuditAction(models.TextChoices):
     LINK_REISSUED = "registration.link_reissued", _("New personal link issued")
     LINK_SENT = "registration.link_sent", _("Personal link e-mailed")
     TICKET_REISSUED = "registration.ticket_reissued", _("Check-in ticket re-issued")
+    LINE_LINKED = "registration.line_linked", _("LINE account linked")
+    LINE_UNLINKED = "registration.line_unlinked", _("LINE account unlinked")
     NATIONAL_ID_REVEALED = "registration.national_id_revealed", _("National ID revealed")
     PERSONAL_DATA_EXPORTED = "personal_data.exported", _("A person's data downloaded")
     PERSONAL_DATA_ANONYMISED = "personal_data.anonymised", _("A person's data erased (anonymised)")

@@ -7,10 +7,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 # Every app's permission matrix, for the guard over the whole project (tests may use any app's tests).
 from attendance.tests import test_permissions as attendance_matrix
 from config.routing import websocket_urlpatterns
+from meetings.tests import test_jobs as jobs_matrix
 from meetings.tests import test_meetings_permissions as meetings_matrix
 from meetings.tests import test_site_permissions as site_matrix
 from registration.tests import test_personal_link_matrix as personal_link_matrix
 from registration.tests import test_registration_views as registration_matrix
+from registration.tests import test_reminders as reminder_matrix
 from training.tests import test_permissions as training_matrix
 
 SAMPLE = {
@@ -60,7 +62,9 @@ def test_every_url_of_the_project_is_in_a_permission_matrix():
     slip past."""
     covered = {row[0] for row in site_matrix.SITE_MATRIX}
     covered |= {f"meetings:{name}" for name in meetings_matrix.SESSION_PAGE_URLS}
+    covered |= {f"meetings:{row[0]}" for row in jobs_matrix.JOB_MATRIX}
     covered |= {f"registration:{row[0]}" for row in [*registration_matrix.MATRIX, *personal_link_matrix.PERSONAL_LINK_MATRIX]}
+    covered |= {f"registration:{row[0]}" for row in reminder_matrix.REMINDER_MATRIX}
     covered |= {f"attendance:{row[0]}" for row in attendance_matrix.MATRIX}
     covered |= {f"api:{row[0]}" for row in attendance_matrix.API_MATRIX}
     training_rows = [*training_matrix.PERSONAL, *training_matrix.STAFF]

@@ -4,8 +4,9 @@ them; a tampered, revoked or cancelled link answers 404, whoever is logged in.""
 import pytest
 from django.urls import get_resolver
 
-from registration.models import RegistrationStatus
+from registration.models import MessageChannel, RegistrationStatus
 from registration.tests.factories import make_registration
+from registration.tokens import make_opt_out_token
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +16,13 @@ PERSONAL_LINK_MATRIX = [
     ("personal", "/p/{t}/"),
     ("personal_calendar", "/p/{t}/calendar.ics"),
     ("personal_data", "/p/{t}/my-data.json"),
+    # Its own token (the link key and a channel, registration/tokens.py), living as long as the personal link.
+    ("opt_out", "/optout/{t}/"),
+    ("personal_line_unlink", "/p/{t}/line/unlink/"),
 ]
 EXPECTED = {OWN: 200, TAMPERED: 404, REVOKED: 404, CANCELLED: 404, OFFICER_WITHOUT_LINK: 404}
+# Pages that take a POST, and what the own link gets: back to the personal page.
+POSTED = {"personal_line_unlink": 302}
 
 
 def _token(registration):
@@ -26,7 +32,7 @@ def _token(registration):
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("name,template", PERSONAL_LINK_MATRIX, ids=[row[0] for row in PERSONAL_LINK_MATRIX])
 def test_personal_link_matrix(client, attendee, lampang_officer, who, name, template):
-    token = _token(attendee)
+    token = make_opt_out_token(attendee, MessageChannel.EMAIL) if name == "opt_out" else _token(attendee)
     if who in (TAMPERED, OFFICER_WITHOUT_LINK):
         token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     if who == OFFICER_WITHOUT_LINK:
@@ -37,8 +43,12 @@ def test_personal_link_matrix(client, attendee, lampang_officer, who, name, temp
     if who == CANCELLED:
         attendee.status = RegistrationStatus.CANCELLED
         attendee.save(update_fields=["status"])
-    response = client.get(template.format(t=token))
-    assert response.status_code == EXPECTED[who]
+    if name in POSTED:
+        response = client.post(template.format(t=token))
+        assert response.status_code == (POSTED[name] if who == OWN else EXPECTED[who])
+    else:
+        response = client.get(template.format(t=token))
+        assert response.status_code == EXPECTED[who]
     if response.status_code == 404:
         assert attendee.first_name not in response.content.decode()
 

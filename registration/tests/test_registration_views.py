@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from meetings.jobs import execute_job
 from meetings.models import RoleCategory
 from meetings.tests.factories import PASSWORD, make_quota, make_session
 from registration import urls
 from registration.imports import TEMPLATE_HEADERS
-from registration.models import NationalIdReveal, Registration, RegistrationStatus
+from registration.models import NationalIdReveal, OutgoingMessage, Registration, RegistrationStatus
 from registration.tests.factories import make_registration
 from registration.tests.registration_fixtures import *  # noqa: F403
 from registration.views import IMPORT_SALT
@@ -58,6 +59,7 @@ MATRIX = [
     ("list_pdf", "get", False, (302, 200, 200, 200)),
     ("import", "get", False, (302, 200, 200, 200)),
     ("import_template", "get", False, (302, 200, 200, 200)),
+    ("send_links", "post", False, (302, 302, 302, 302)),  # to the job, or back to the list when nobody is left
     ("import_confirm", "post", False, (302, 302, 302, 302)),
     ("import_cancel", "post", False, (302, 302, 302, 302)),
     ("detail", "get", True, (302, 200, 404, 200)),
@@ -288,6 +290,9 @@ def test_detail_shows_link_and_qr_and_actions_work(client, lampang_officer, open
     link = lampang_person.get_personal_url()
     assert link in html and "<svg" in html
     client.post(url("send_link", open_session, lampang_person))
+    assert mail.outbox == []  # queued: the background worker sends it
+    [message] = OutgoingMessage.objects.filter(registration=lampang_person)
+    execute_job(message.job_id)
     assert len(mail.outbox) == 1 and link in mail.outbox[0].body and mail.outbox[0].to == ["somsri@example.org"]
     client.post(url("revoke_link", open_session, lampang_person))
     assert client.get(lampang_person.get_personal_path()).status_code == 404
@@ -428,6 +433,16 @@ def test_edit_corrects_details_and_refuses_a_duplicate(client, lampang_officer, 
 
 
 def test_matrix_covers_every_registration_url():
-    # The attendee's own pages are reached by personal link, not by login: test_personal_link.py.
-    staff_pages = {pattern.name for pattern in urls.urlpatterns} - {"personal", "personal_calendar", "personal_data"}
+    # The attendee's own pages are reached by personal link (or an opt-out link), not by login:
+    # test_personal_link_matrix.py. LINE's webhook answers only LINE (signed): test_line.py, test_site_permissions.py.
+    staff_pages = {pattern.name for pattern in urls.urlpatterns} - {
+        "personal",
+        "personal_calendar",
+        "personal_data",
+        "opt_out",
+        "personal_line_unlink",
+        "line_webhook",
+    }
+    # The reminder pages have their own matrix: test_reminders.py (REMINDER_MATRIX).
+    staff_pages -= {name for name in staff_pages if name.startswith("reminder_")}
     assert staff_pages == {row[0] for row in MATRIX}

@@ -129,6 +129,7 @@ STAFF = [
     ("items_export", "get", "/training/sessions/{w.session.pk}/results/items/{w.quiz.pk}.xlsx", (302, 200, 200, 200)),
     ("certificates", "get", "/training/sessions/{w.session.pk}/certificates/", (302, 200, 200, 200)),
     ("certificates_issue", "post", "/training/sessions/{w.session.pk}/certificates/issue/", (302, 403, 403, 302)),
+    ("certificates_zip", "post", "/training/sessions/{w.session.pk}/certificates/all.zip", (302, 403, 403, 302)),  # a background job
     ("certificate_revoke", "post", "/training/sessions/{w.session.pk}/certificates/{w.certificate.pk}/revoke/", (302, 403, 403, 302)),
     ("certificate_reissue", "post", "/training/sessions/{w.session.pk}/certificates/{w.certificate.pk}/reissue/", (302, 403, 403, 302)),
     ("certificate_download", "get", "/training/sessions/{w.session.pk}/certificates/{w.certificate.pk}/certificate.pdf", (302, 200, 404, 200)),

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from meetings.audit import record_list_export
 from meetings.pdf import pdf_response, render_pdf
 from meetings.permissions import central_required, is_central, staff_required
-from meetings.qr import qr_png_data_uri
 from meetings.selectors import get_session_for_user
 from training import selectors
 from training.forms import CertificateRuleForm, RevokeForm
+from training.jobs import CERTIFICATE_TEMPLATE, certificate_contexts, certificate_filename, start_certificates_job
 from training.models import Certificate, CertificateRule
 from training.services import TrainingError
 from training.services.certificates import (
@@ -30,14 +30,9 @@ from training.views.personal import personal
 
 
 def certificate_pdf_response(certificate, request=None):
-    rule = selectors.get_certificate_rule(certificate.session)
-    verify_url = certificate.get_verify_url(request)
-    pdf = render_pdf(
-        "training/certificate_pdf.html",
-        {"certificate": certificate, "rule": rule, "verify_url": verify_url, "qr": qr_png_data_uri(verify_url, box_size=6)},
-        request=request,
-    )
-    return pdf_response(pdf, f"certificate-{certificate.number}.pdf")
+    (context,) = certificate_contexts([certificate], selectors.get_certificate_rule(certificate.session), request)
+    pdf = render_pdf(CERTIFICATE_TEMPLATE, context, request=request)
+    return pdf_response(pdf, certificate_filename(certificate))
 
 
 # --------------------------------------------------------------------------- attendee, through the personal link
@@ -134,6 +129,18 @@ def certificates_issue(request, session_pk):
         return error_redirect(request, error, "training:certificates", session_pk=session.pk)
     messages.success(request, _("%(count)d certificates were issued.") % {"count": count})
     return redirect("training:certificates", session_pk=session.pk)
+
+
+@require_POST
+@central_required
+def certificates_zip(request, session_pk):
+    """Every valid certificate in one ZIP, made by a background job (training/jobs.py): start it, log the
+    export, and show its progress."""
+    session = get_session_for_user(request.user, session_pk)
+    job = start_certificates_job(session=session, actor=request.user)
+    count = Certificate.objects.valid().filter(session=session).count()
+    record_list_export(request, kind="certificates.zip", session=session, count=count, details={"job": str(job.pk)})
+    return redirect("meetings:job_detail", job_id=job.pk)
 
 
 @require_POST
