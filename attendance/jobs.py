@@ -6,9 +6,8 @@ is a file to hand to that province's office, with its pages numbered on their ow
 in parallel, one process per core (meetings.pdf.render_pdfs).
 """
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +15,7 @@ from attendance.reports import people_for_venue
 from meetings.collation import sorted_venues
 from meetings.dates import format_time
 from meetings.errors import DomainError
-from meetings.jobs import JobResult, job_handler, start_job
+from meetings.jobs import JobResult, job_handler, job_language, start_session_job
 from meetings.pdf import render_pdfs, zip_files
 from meetings.permissions import is_central
 from registration.models import sorted_by_name
@@ -56,20 +55,13 @@ def start_signin_sheets_job(*, session, actor):
     """Start the job making every venue's sheet of `session`, or return the same person's job for it that is
     still waiting or running."""
     _check_central(actor)
-    return start_job(
-        kind=SIGNIN_SHEETS_KIND,
-        actor=actor,
-        title=f"{gettext('Sign-in sheets of every venue (ZIP)')} · {session.title}",
-        session=session,
-        params={"language": translation.get_language() or settings.LANGUAGE_CODE},
-        dedupe_key=f"{SIGNIN_SHEETS_KIND}:{session.pk}:{actor.pk}",
-    )
+    return start_session_job(kind=SIGNIN_SHEETS_KIND, session=session, actor=actor, title=gettext("Sign-in sheets of every venue (ZIP)"))
 
 
 @job_handler(SIGNIN_SHEETS_KIND, max_attempts=2)
 def signin_sheets(job, progress):
     _check_central(job.created_by)
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+    with job_language(job):
         venues = sorted_venues(job.session.venues.select_related("province", "session"))
         if not venues:
             raise SigninSheetsError(_("This session has no venues yet."), "no_venues")

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
@@ -120,6 +120,24 @@ def start_job(*, kind, actor, title, params=None, session=None, dedupe_key="", r
             return Job.objects.unfinished().get(dedupe_key=dedupe_key)
         _enqueue(job, run_after=run_after)
     return job
+
+
+def start_session_job(*, kind, session, actor, title):
+    """Start a whole-session job (PDFs of every province, a ZIP of every certificate) for `actor`, in the
+    language of the page they asked from; the same person's same job still waiting or running is returned."""
+    return start_job(
+        kind=kind,
+        actor=actor,
+        title=f"{title} · {session.title}",
+        session=session,
+        params={"language": translation.get_language() or settings.LANGUAGE_CODE},
+        dedupe_key=f"{kind}:{session.pk}:{actor.pk}",
+    )
+
+
+def job_language(job):
+    """`with job_language(job):` the job's documents in the language of the person who started it."""
+    return translation.override(job.params.get("language") or settings.LANGUAGE_CODE)
 
 
 def _enqueue(job, run_after=None):

@@ -5,12 +5,10 @@ is thousands of people, so a worker makes it while the page shows its progress. 
 in parallel, one process per core (meetings.pdf.render_pdfs), then joined into one PDF.
 """
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from meetings.jobs import JobResult, job_handler, start_job
+from meetings.jobs import JobResult, job_handler, job_language, start_session_job
 from meetings.pdf import PdfJoiner, render_pdfs
 from meetings.permissions import is_central
 from registration.badges import badges_html, by_province, list_html
@@ -29,15 +27,8 @@ def start_session_pdf_job(*, kind, session, actor):
     for central staff, or return the same person's job for it that is still waiting or running."""
     if not is_central(actor):
         raise RegistrationError(_("Only central staff print every province at once."), "not_central")
-    title = {BADGES_KIND: _("Badges of every province (PDF)"), LIST_KIND: _("Registration list of every province (PDF)")}[kind]
-    return start_job(
-        kind=kind,
-        actor=actor,
-        title=f"{title} · {session.title}",
-        session=session,
-        params={"language": translation.get_language() or settings.LANGUAGE_CODE},
-        dedupe_key=f"{kind}:{session.pk}:{actor.pk}",
-    )
+    title = {BADGES_KIND: gettext("Badges of every province (PDF)"), LIST_KIND: gettext("Registration list of every province (PDF)")}[kind]
+    return start_session_job(kind=kind, session=session, actor=actor, title=title)
 
 
 def _registrations(job):
@@ -80,7 +71,7 @@ def _render_by_province(progress, parts, document):
 
 @job_handler(BADGES_KIND, max_attempts=2)
 def session_badges(job, progress):
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+    with job_language(job):
         registrations = _registrations(job)
         parts = _parts(by_province(registrations), BADGES_PER_PART)
         pdf = _render_by_province(progress, parts, lambda groups: badges_html(job.session, groups))
@@ -89,7 +80,7 @@ def session_badges(job, progress):
 
 @job_handler(LIST_KIND, max_attempts=2)
 def session_list(job, progress):
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+    with job_language(job):
         registrations = _registrations(job)
         # One document per province: each province's pages are numbered on their own.
         parts = _parts(by_province(registrations), 1)

@@ -6,15 +6,13 @@ province its own; the certificates are laid out in parallel, a province at a tim
 (meetings.pdf.render_pdfs).
 """
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from meetings.collation import thai_ranks
 from meetings.errors import DomainError
-from meetings.jobs import JobResult, job_handler, start_job
+from meetings.jobs import JobResult, job_handler, job_language, start_session_job
 from meetings.pdf import render_pdfs, zip_files
 from meetings.permissions import is_central
 from meetings.qr import qr_print_data_uris
@@ -58,21 +56,14 @@ def start_certificates_job(*, session, actor):
     """Start the job zipping every valid certificate of `session`, or return the same person's job for it
     that is still waiting or running."""
     _check_central(actor)
-    return start_job(
-        kind=CERTIFICATES_KIND,
-        actor=actor,
-        title=f"{gettext('Every certificate (ZIP)')} · {session.title}",
-        session=session,
-        params={"language": translation.get_language() or settings.LANGUAGE_CODE},
-        dedupe_key=f"{CERTIFICATES_KIND}:{session.pk}:{actor.pk}",
-    )
+    return start_session_job(kind=CERTIFICATES_KIND, session=session, actor=actor, title=gettext("Every certificate (ZIP)"))
 
 
 @job_handler(CERTIFICATES_KIND, max_attempts=2)
 def certificates_zip(job, progress):
     _check_central(job.created_by)
     session = job.session
-    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+    with job_language(job):
         certificates = Certificate.objects.valid().filter(session=session).select_related("registration__province", "session")
         groups = _by_province(certificates)
         if not groups:

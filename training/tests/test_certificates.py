@@ -212,3 +212,19 @@ def test_session_page_links_staff_to_training(client, session, lampang_officer):
     html = client.get(session.get_absolute_url()).content.decode()
     assert f"/training/sessions/{session.pk}/results/" in html
     assert f'href="/training/sessions/{session.pk}/"' not in html
+
+
+def test_the_staff_list_of_certificates_is_paginated(client, rule, posttest, attendee, other_attendee, central_organiser, session, monkeypatch):
+    from training.views import certificates as views
+
+    for person in (attendee, other_attendee):
+        check_in(person)
+        pass_posttest(posttest, person)
+        issue_certificate(registration=person)
+    monkeypatch.setattr(views, "CERTIFICATES_PAGE_SIZE", 1)
+    client.force_login(central_organiser)
+    first = client.get(f"/training/sessions/{session.pk}/certificates/").content.decode()
+    second = client.get(f"/training/sessions/{session.pk}/certificates/?page=2").content.decode()
+    numbers = list(Certificate.objects.values_list("number", flat=True))
+    assert sum(n in first for n in numbers) == 1 and sum(n in second for n in numbers) == 1
+    assert "หน้า 1 จาก 2" in first and "certificates/all.zip" in second

@@ -2,6 +2,7 @@
 rule, the list, issuing, revoking, reissuing and downloading."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -94,6 +95,9 @@ def certificate_rule_edit(request, session_pk):
     return render(request, "training/staff/certificate_rule_form.html", {"session": session, "form": form})
 
 
+CERTIFICATES_PAGE_SIZE = 100
+
+
 @staff_required
 def certificates_list(request, session_pk):
     session = get_session_for_user(request.user, session_pk)
@@ -101,14 +105,16 @@ def certificates_list(request, session_pk):
     certificates = (
         Certificate.objects.filter(session=session, registration__in=registrations)
         .select_related("registration", "registration__province")
-        .order_by("-issued_at")
+        .order_by("-issued_at", "-pk")
     )
+    page = Paginator(certificates, CERTIFICATES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "training/staff/certificates.html",
         {
             "session": session,
-            "certificates": certificates,
+            "certificates": page,
+            "page": page,
             "rule": selectors.get_certificate_rule(session),
             "eligible_without": selectors.without_valid_certificate(
                 selectors.eligible_registrations(session).filter(pk__in=registrations.values("pk"))
