@@ -1,6 +1,7 @@
-"""E-mail: 2,660 reminder e-mails (Thai, each with the session's .ics and an opt-out link) queued in the outbox
-and delivered by the delivery job over SMTP to a local server (aiosmtpd in its own process), end to end, beside
-a plain smtplib loop sending the same number of ready-made messages over one connection."""
+"""E-mail: a reminder rule of a session of 2,660 people falls due: the tick fires it, its job renders and queues
+one Thai e-mail per person (each with the session's .ics and an opt-out link) in the outbox, and the delivery job
+sends them over SMTP to a local server (aiosmtpd in its own process), end to end, beside a plain smtplib loop
+sending the same number of ready-made messages over one connection."""
 
 TITLE = "E-mail: 2,660 reminders (Thai, with .ics) through the outbox and the delivery job"
 
@@ -106,52 +107,43 @@ def _people():
 
 
 def _measure(port, out, smtplib, time):
-    from django.db import connection, transaction
+    import datetime
+
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from meetings.jobs import execute_job
-    from meetings.models import JobStatus
+    from meetings.models import Job, JobStatus
     from meetings.tests.factories import make_user
     from registration import messaging
     from registration.email import EmailSender, build_email, message_id
-    from registration.message_templates import opt_out_url, render_message
-    from registration.models import MessageChannel, MessageStatus, OutgoingMessage
+    from registration.models import MessageStatus, OffsetUnit, OutgoingMessage, ReminderAnchor, ReminderRule
+    from registration.reminders import FIRE_KIND, PRESETS, fire_due_reminders
 
     session, people = _people()
     actor = make_user("bench-email", kind="central")
 
-    def queue_all():
-        messages = []
-        with transaction.atomic():
-            for person in people:
-                context = {
-                    "registration": person,
-                    "session": session,
-                    "venue": f"{person.venue.name}, {person.venue.room}",
-                    "personal_url": "http://127.0.0.1:8000" + person.get_personal_path(),
-                    "opt_out_url": opt_out_url(person, MessageChannel.EMAIL),
-                }
-                rendered = render_message("registration/email/personal_link", context, "th")
-                messages.append(
-                    messaging.queue_message(
-                        session=session,
-                        registration=person,
-                        channel=MessageChannel.EMAIL,
-                        kind="reminder:bench",
-                        dedupe_key=f"reminder:bench:{person.pk}",
-                        to=person.email,
-                        subject=rendered.subject,
-                        body=rendered.text,
-                        html_body=rendered.html,
-                        attach_calendar=True,
-                    )
-                )
-        return messages
+    # A real reminder rule ("3 days before", the Thai preset's text), due a minute ago: the tick fires it, the
+    # rule's job renders and queues one e-mail per person, and the delivery job sends them.
+    preset = next(p for p in PRESETS if p.key == "3_days_before").initial("th")
+    rule = ReminderRule.objects.create(
+        session=session,
+        name=preset["name"],
+        subject=preset["subject"],
+        body=preset["body"],
+        anchor=ReminderAnchor.BEFORE_START,
+        offset_minutes=3 * 24 * 60,
+        offset_unit=OffsetUnit.DAYS,
+        created_by=actor,
+    )
+    now = session.starts_at - datetime.timedelta(days=3) + datetime.timedelta(minutes=1)
 
     started = time.perf_counter()
-    messages = queue_all()
+    assert fire_due_reminders(now) == 1
+    fire_job = Job.objects.get(kind=FIRE_KIND, params__rule=rule.pk)
+    assert execute_job(fire_job.pk) == JobStatus.SUCCEEDED
     queued = time.perf_counter()
-    job = messaging.deliver(messages=messages, actor=actor, title="bench", session=session)
+    job = Job.objects.get(kind=messaging.DELIVER_KIND, session=session)
     with CaptureQueriesContext(connection) as queries:
         status = execute_job(job.pk)
     finished = time.perf_counter()
@@ -202,7 +194,7 @@ def _measure(port, out, smtplib, time):
         "| what | seconds | messages/s |\n| --- | ---: | ---: |\n"
         f"| baseline: plain smtplib loop, {COUNT:,} ready-made messages ({size / 1024:.1f} KiB each) on one connection (median of 3) "
         f"| {baseline:.2f} | {COUNT / baseline:,.0f} |\n"
-        f"| queue {COUNT:,} reminders: render the Thai templates, opt-out link, insert into the outbox (one transaction) "
+        f"| the rule falls due: its job renders the Thai text for each person (opt-out link) and queues {COUNT:,} e-mails "
         f"| {queue_seconds:.2f} | {COUNT / queue_seconds:,.0f} |\n"
         f"| delivery job: mark each sending, build the mail with the session's .ics (per venue), send, record | {deliver_seconds:.2f} | {COUNT / deliver_seconds:,.0f} |\n"
         f"| **end to end** | **{total:.2f}** | **{COUNT / total:,.0f}** |\n\n"
