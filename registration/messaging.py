@@ -142,9 +142,13 @@ def deliver_messages(job, progress):
         if opener is None:
             queue.update(status=MessageStatus.FAILED, error=gettext("This channel is not set up on the server."))
             continue
+        # Who opted out of this channel among the queue's people, read once (not once a message).
+        opted_out = set(
+            MessageOptOut.objects.filter(channel=channel, registration__in=queue.values("registration")).values_list("registration_id", flat=True)
+        )
         with opener() as send:
             for message in queue.select_related("registration", "session").iterator(chunk_size=200):
-                if message.respects_opt_out and message.registration_id and has_opted_out(message.registration_id, channel):
+                if message.respects_opt_out and message.registration_id in opted_out:
                     _mark(message.pk, MessageStatus.SKIPPED, error=gettext("The person asked for no more messages on this channel."))
                 elif _mark_sending(message):
                     passing_failures += _send_one(send, message)

@@ -160,53 +160,41 @@ def reminder_list(request, session_pk):
     )
 
 
+def _rule_form(request, session, rule=None, initial=None):
+    """The rule form, new (`rule` None) or editing: on a valid POST the service writes it and the list follows."""
+    if request.method != "POST":
+        form = ReminderRuleForm(instance=rule, initial=initial)
+        return render(request, "registration/reminder_form.html", _form_context(session, form, rule))
+    form = ReminderRuleForm(request.POST, instance=rule)
+    if form.is_valid():
+        changes = {
+            "actor": request.user,
+            "values": form.rule_values(),
+            "roles": form.cleaned_data["roles"],
+            "provinces": form.cleaned_data["provinces"],
+        }
+        try:
+            saved = create_rule(session=session, **changes) if rule is None else update_rule(rule=rule, **changes)
+        except ReminderError as error:
+            add_form_error(form, error)
+        else:
+            _after_save_message(request, saved)
+            return redirect(_list_url(session))
+    if rule is not None:
+        rule.refresh_from_db()  # the form wrote its values on the instance; the page shows the stored rule
+    return render(request, "registration/reminder_form.html", _form_context(session, form, rule), status=400)
+
+
 @central_required
 def reminder_create(request, session_pk):
     session = _session(request, session_pk)
-    if request.method == "POST":
-        form = ReminderRuleForm(request.POST)
-        if form.is_valid():
-            try:
-                rule = create_rule(
-                    session=session,
-                    actor=request.user,
-                    values=form.rule_values(),
-                    roles=form.cleaned_data["roles"],
-                    provinces=form.cleaned_data["provinces"],
-                )
-            except ReminderError as error:
-                add_form_error(form, error)
-            else:
-                _after_save_message(request, rule)
-                return redirect(_list_url(session))
-        return render(request, "registration/reminder_form.html", _form_context(session, form), status=400)
-    form = ReminderRuleForm(initial=preset_initial(request.GET.get("preset", ""), request.GET.get("language", "th")))
-    return render(request, "registration/reminder_form.html", _form_context(session, form))
+    return _rule_form(request, session, initial=preset_initial(request.GET.get("preset", ""), request.GET.get("language", "th")))
 
 
 @central_required
 def reminder_edit(request, session_pk, pk):
     session = _session(request, session_pk)
-    rule = _rule(session, pk)
-    if request.method == "POST":
-        form = ReminderRuleForm(request.POST, instance=rule)
-        if form.is_valid():
-            try:
-                update_rule(
-                    rule=rule,
-                    actor=request.user,
-                    values=form.rule_values(),
-                    roles=form.cleaned_data["roles"],
-                    provinces=form.cleaned_data["provinces"],
-                )
-            except ReminderError as error:
-                add_form_error(form, error)
-            else:
-                _after_save_message(request, rule)
-                return redirect(_list_url(session))
-        rule.refresh_from_db()  # the form wrote its values on the instance; the page shows the stored rule
-        return render(request, "registration/reminder_form.html", _form_context(session, form, rule), status=400)
-    return render(request, "registration/reminder_form.html", _form_context(session, ReminderRuleForm(instance=rule), rule))
+    return _rule_form(request, session, rule=_rule(session, pk))
 
 
 @require_POST

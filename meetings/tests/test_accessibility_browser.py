@@ -36,6 +36,7 @@ from attendance.vc.services import import_vc_report
 from attendance.venue_codes import make_venue_code
 from meetings.demo import DEMO_SLUG, REHEARSAL_SLUG
 from meetings.models import Job, JobStatus, Session, Venue
+from meetings.tests.test_csp_browser import CHROMIUM, CHROMIUM_ARGS
 from registration.models import MessageChannel, MessageStatus, OutgoingMessage, Registration, ReminderRule
 from registration.tests.test_import import people, row, xlsx
 from registration.tokens import make_opt_out_token, make_personal_token
@@ -45,16 +46,6 @@ from training.services.authoring import add_attachment
 from training.services.quizzes import start_attempt
 
 AXE = Path(settings.BASE_DIR) / "static" / "vendor" / "axe-core-4.14.1" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",  # the desk scanner asks for the camera
-    "--use-fake-device-for-media-stream",
-]
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 BLOCKING = ("critical", "serious")
